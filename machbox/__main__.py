@@ -1,0 +1,5 @@
+import sys
+
+from machbox.cli import main
+
+sys.exit(main())

@@ -1,0 +1,162 @@
+"""Turning (Apple library, symbol) into an address the guest can call or read.
+
+The import table says what an export is; the binder makes it real: a host symbol found
+with dlsym, a native shim of machbox's C part, a Python implementation behind a generated
+stub, or an "unimplemented" stub that names the call if the guest ever makes it.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from machbox.libsystem import registry
+from machbox.libsystem.registry import DIRECT, UNIMPLEMENTED, DarwinError, Export
+
+
+@dataclass(frozen=True)
+class Binding:
+    address: int
+    kind: str
+    library: str  # Apple (sub-)library, for messages and `machbox info`
+
+
+class Args:
+    """The arguments of a call into a Python implementation (System V registers)."""
+
+    __slots__ = ("native", "ints", "floats", "stack")
+
+    def __init__(self, native, regs: int, stack: int):
+        self.native = native
+        raw = native.read(regs, 112)
+        self.ints = struct.unpack_from("<6Q", raw, 0)
+        self.floats = struct.unpack_from("<8d", raw, 48)
+        self.stack = stack
+
+    def u(self, i: int) -> int:
+        """Argument i as an unsigned 64-bit integer (pointers, sizes)."""
+        if i < 6:
+            return self.ints[i]
+        return struct.unpack("<Q", self.native.read(self.stack + 8 * (i - 6), 8))[0]
+
+    def s(self, i: int) -> int:
+        """Argument i as a signed 64-bit integer."""
+        v = self.u(i)
+        return v - (1 << 64) if v >= 1 << 63 else v
+
+    def i32(self, i: int) -> int:
+        """Argument i as a C int."""
+        v = self.u(i) & 0xFFFFFFFF
+        return v - (1 << 32) if v >= 1 << 31 else v
+
+    def f(self, i: int) -> float:
+        return self.floats[i]
+
+    def cstr(self, i: int) -> bytes | None:
+        return self.native.cstring(self.u(i))
+
+
+class Binder:
+    """Resolves imports against the table and the host, creating stubs as needed."""
+
+    def __init__(self, native):
+        self.native = native
+        self.table = registry.table()
+        self.self_handle = native.self_handle()
+        self.host_handles: dict[str, int] = {}
+        self.python_impls: list = []
+        self.python_index: dict[tuple[str, str], int] = {}
+        self.stubs: dict[tuple[str, str], int] = {}
+        self.bound: dict[tuple[str, str], Binding] = {}
+        native.set_dispatcher(self._dispatch)
+
+    # ---- host libraries -----------------------------------------------------------------
+
+    def host_handle(self, key: str) -> int:
+        h = self.host_handles.get(key)
+        if h is None:
+            try:
+                h = self.native.dlopen(registry.HOST_LIBRARIES[key])
+            except OSError:
+                h = 0
+            self.host_handles[key] = h
+        return h
+
+    def host_symbol(self, library: str, spec: str, name: str) -> int:
+        target = spec[1:] or name[1:]
+        hosts = registry.DEFAULT_HOSTS.get(library, ("libc",))
+        if "@" in target:
+            target, host = target.split("@", 1)
+            hosts = (host,)
+        for host in hosts:
+            h = self.host_handle(host)
+            if h:
+                addr = self.native.dlsym(h, target)
+                if addr:
+                    return addr
+        return 0
+
+    # ---- stubs ---------------------------------------------------------------------------
+
+    def unimplemented(self, name: str, library: str) -> int:
+        key = (name, library)
+        addr = self.stubs.get(key)
+        if addr is None:
+            addr = self.native.unimplemented_stub(name, library)
+            self.stubs[key] = addr
+        return addr
+
+    def python_stub(self, export: Export) -> int:
+        key = (export.area, export.spec)
+        index = self.python_index.get(key)
+        if index is None:
+            index = len(self.python_impls)
+            self.python_impls.append(registry.python_impl(export.area, export.spec[3:]))
+            self.python_index[key] = index
+        return self.native.python_stub(index)
+
+    def _dispatch(self, index: int, regs: int, stack: int):
+        try:
+            return self.python_impls[index](Args(self.native, regs, stack))
+        except DarwinError as e:
+            self.native.set_errno(e.errno)
+            return e.result
+
+    # ---- resolution ----------------------------------------------------------------------
+
+    def resolve(self, library: str, name: str) -> Binding | None:
+        """The binding for ``name`` exported by Apple library ``library``, or None if the
+        library does not export it at all."""
+        key = (library, name)
+        b = self.bound.get(key)
+        if b is None:
+            b = self._resolve(library, name)
+            self.bound[key] = b
+        return b
+
+    def _resolve(self, library: str, name: str) -> Binding | None:
+        export = self.table.lookup(library, name)
+        if export is None:
+            if library in ("libc++", "libc++abi"):
+                # libc++'s interface is the host libc++'s: same std::__1 ABI.
+                addr = self.host_symbol(library, "=", name)
+                if addr:
+                    return Binding(addr, DIRECT, library)
+            if library in self.table.apple_exports or library in self.table.entries:
+                return None
+            # A library machbox has no list for: every import is a stub named after it.
+            return Binding(self.unimplemented(name, library), UNIMPLEMENTED, library)
+        if export.kind == UNIMPLEMENTED:
+            return Binding(self.unimplemented(name, export.library), UNIMPLEMENTED,
+                           export.library)
+        if export.kind == DIRECT:
+            addr = self.host_symbol(library, export.spec, name)
+        elif export.spec.startswith("py:"):
+            addr = self.python_stub(export)
+        else:
+            addr = self.native.dlsym(self.self_handle, export.spec)
+        if not addr:
+            # The table promised an implementation the host lacks: say so if called.
+            return Binding(self.unimplemented(name, export.library), UNIMPLEMENTED,
+                           export.library)
+        return Binding(addr, export.kind, export.library)

@@ -1,0 +1,3 @@
+"""compression exports (to be filled)."""
+
+EXPORTS: dict[str, dict[str, str]] = {}

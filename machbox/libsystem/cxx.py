@@ -1,0 +1,3 @@
+"""cxx exports (to be filled)."""
+
+EXPORTS: dict[str, dict[str, str]] = {}

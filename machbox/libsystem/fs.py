@@ -1,0 +1,3 @@
+"""fs exports (to be filled)."""
+
+EXPORTS: dict[str, dict[str, str]] = {}

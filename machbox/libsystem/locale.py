@@ -1,0 +1,3 @@
+"""locale exports (to be filled)."""
+
+EXPORTS: dict[str, dict[str, str]] = {}

@@ -1,0 +1,3 @@
+"""process exports (to be filled)."""
+
+EXPORTS: dict[str, dict[str, str]] = {}

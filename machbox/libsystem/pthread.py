@@ -1,0 +1,3 @@
+"""pthread exports (to be filled)."""
+
+EXPORTS: dict[str, dict[str, str]] = {}

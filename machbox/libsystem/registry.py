@@ -1,0 +1,186 @@
+"""The import table: for every export of an Apple library, its kind and its implementation.
+
+Each area module (stdio, fs, process, ...) declares a dict ``EXPORTS`` mapping Mach-O symbol
+names to an implementation spec:
+
+- ``"="``          direct: the host function of the same name (leading underscore dropped)
+- ``"=name"``      direct: the host symbol ``name``
+- ``"=name@lib"``  direct: ``name`` in host library ``lib`` (a key of ``HOST_LIBRARIES``)
+- ``"mb_name"``    bridge or emulated in C: the native part's exported ``mb_name``
+- ``"py:name"``    emulated in Python: ``name`` in that module, registered with ``@python``
+- ``"!"``          unimplemented on purpose: binds to a stub that names the call if reached
+
+Whether a native spec is a *bridge* (same purpose, translated ABI) or *emulated* (no host
+counterpart) is declared per area module in ``EMULATED`` (a set of symbol names); every
+other ``mb_`` spec is a bridge. Symbols a library exports that no area lists are
+unimplemented. One table, read top to bottom, is the whole truth about an import.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+DIRECT = "direct"
+BRIDGE = "bridge"
+EMULATED = "emulated"
+UNIMPLEMENTED = "unimplemented"
+
+# Host shared objects that direct bindings come from, by key.
+HOST_LIBRARIES = {
+    "libc": "libc.so.6",
+    "libm": "libm.so.6",
+    "libgcc": "libgcc_s.so.1",
+    "libc++": "libc++.so.1",
+    "libc++abi": "libc++abi.so.1",
+    "libunwind": "libunwind.so.1",
+    "libz": "libz.so.1",
+    "libresolv": "libresolv.so.2",
+}
+
+# Where a bare "=" or "=name" spec looks, per Apple library.
+DEFAULT_HOSTS = {
+    "libSystem": ("libc", "libm", "libgcc"),
+    "libc++": ("libc++", "libc++abi"),
+    "libc++abi": ("libc++abi",),
+    "libz": ("libz",),
+    "libiconv": ("libc",),
+    "libcharset": ("libc",),
+    "libresolv": ("libresolv", "libc"),
+}
+
+# Suffixes whose variant has the same ABI as the plain name on x86_64 (Darwin's
+# symbol-variant scheme: cancellation points, UNIX conformance, extensions, 10.5 ABI).
+# $INODE64 is NOT here: the plain names keep the old 32-bit-inode layouts.
+SAME_ABI_SUFFIXES = ("$NOCANCEL", "$UNIX2003", "$DARWIN_EXTSN", "$1050")
+
+AREA_MODULES = (
+    "core",
+    "stdio",
+    "strings",
+    "fs",
+    "process",
+    "pthread",
+    "time",
+    "locale",
+    "cxx",
+    "compression",
+)
+
+
+@dataclass(frozen=True)
+class Export:
+    """One export of an Apple library as the table describes it."""
+
+    name: str
+    kind: str
+    spec: str
+    library: str  # the Apple library that exports it (for messages), e.g. "libsystem_c"
+    area: str = ""
+
+
+class DarwinError(Exception):
+    """Raised by a Python implementation to fail with a Darwin errno."""
+
+    def __init__(self, errno: int, result: int = -1):
+        super().__init__(errno)
+        self.errno = errno
+        self.result = result
+
+
+# Python implementations registered by @python, by (module, function name).
+_python_impls: dict[tuple[str, str], Callable] = {}
+
+
+def python(func: Callable) -> Callable:
+    """Marks a function as the implementation of ``py:<name>`` specs in its module."""
+    _python_impls[(func.__module__, func.__name__)] = func
+    return func
+
+
+def python_impl(module: str, name: str) -> Callable:
+    importlib.import_module(module)
+    return _python_impls[(module, name)]
+
+
+def _kind_of(spec: str, name: str, emulated: set[str]) -> str:
+    if spec == "!":
+        return UNIMPLEMENTED
+    if spec.startswith("="):
+        return DIRECT
+    if spec.startswith("py:"):
+        return EMULATED
+    return EMULATED if name in emulated else BRIDGE
+
+
+def _apple_exports() -> dict[str, dict[str, str]]:
+    """Apple library → {symbol: sub-library} from the bundled export lists."""
+    data = Path(__file__).with_name("data")
+    out: dict[str, dict[str, str]] = {}
+    for f in sorted(data.glob("*.exports")):
+        table: dict[str, str] = {}
+        for line in f.read_text().splitlines():
+            if line and not line.startswith("#"):
+                sub, _, sym = line.partition(" ")
+                table[sym] = sub
+        out[f.stem] = table
+    return out
+
+
+class ImportTable:
+    """Every library's exports with kinds, assembled from the area modules."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, Export]] = {}  # apple library → symbol → Export
+        self.apple_exports = _apple_exports()
+        for area in AREA_MODULES:
+            mod = importlib.import_module(f"machbox.libsystem.{area}")
+            emulated = set(getattr(mod, "EMULATED", ()))
+            for library, exports in mod.EXPORTS.items():
+                known = self.apple_exports.get(library, {})
+                table = self.entries.setdefault(library, {})
+                for name, spec in exports.items():
+                    sub = known.get(name, library)
+                    table[name] = Export(name, _kind_of(spec, name, emulated), spec, sub,
+                                         f"machbox.libsystem.{area}")
+
+    def lookup(self, library: str, name: str) -> Export | None:
+        """The table's entry for ``name`` in ``library``, following same-ABI variants."""
+        table = self.entries.get(library, {})
+        entry = table.get(name)
+        if entry is not None:
+            return entry
+        base = name
+        for suffix in SAME_ABI_SUFFIXES:
+            base = base.replace(suffix, "")
+        if base != name:
+            entry = table.get(base)
+            if entry is not None:
+                return entry
+        known = self.apple_exports.get(library)
+        if known is not None and name in known:
+            return Export(name, UNIMPLEMENTED, "!", known[name])
+        return None
+
+    def kinds(self, library: str) -> dict[str, str]:
+        """Every export of ``library`` (from Apple's list and the table) with its kind."""
+        out = {name: UNIMPLEMENTED for name in self.apple_exports.get(library, {})}
+        for name in self.apple_exports.get(library, {}):
+            entry = self.lookup(library, name)
+            if entry is not None:
+                out[name] = entry.kind
+        for name, entry in self.entries.get(library, {}).items():
+            out[name] = entry.kind
+        return out
+
+
+_table: ImportTable | None = None
+
+
+def table() -> ImportTable:
+    global _table
+    if _table is None:
+        _table = ImportTable()
+    return _table

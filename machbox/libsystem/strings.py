@@ -1,0 +1,3 @@
+"""strings exports (to be filled)."""
+
+EXPORTS: dict[str, dict[str, str]] = {}

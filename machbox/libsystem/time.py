@@ -1,0 +1,3 @@
+"""time exports (to be filled)."""
+
+EXPORTS: dict[str, dict[str, str]] = {}

@@ -1,0 +1,1 @@
+"""machbox.trace."""

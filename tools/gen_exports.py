@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Writes machbox/libsystem/data/libSystem.exports from the libSystem.tbd that zig ships.
+
+Each line is "SUBLIBRARY SYMBOL" for a symbol libSystem exports (directly or through a
+re-exported sub-library) on x86_64 macOS. The list is Apple's interface (names only), kept
+in the repository so machbox needs no zig at run time; tests/test_libsystem_table.py checks
+it is current.
+
+    python3 tools/gen_exports.py [--tbd PATH] [--out PATH]
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "machbox" / "libsystem" / "data" / "libSystem.exports"
+TARGET = "x86_64-macos"
+
+
+def zig_tbd() -> Path:
+    import ziglang  # test/dev dependency only
+
+    return Path(ziglang.__file__).parent / "lib" / "libc" / "darwin" / "libSystem.tbd"
+
+
+def flow_lists(text: str) -> list[tuple[str, list[str]]]:
+    """(key, items) for every 'key: [ a, b, ... ]' flow list in a YAML block."""
+    out = []
+    for m in re.finditer(r"([a-z-]+):\s*\[([^\]]*)\]", text):
+        items = [s.strip().strip("'\"") for s in m.group(2).replace("\n", " ").split(",")]
+        out.append((m.group(1), [s for s in items if s]))
+    return out
+
+
+def exports(tbd_text: str) -> list[tuple[str, str]]:
+    rows = []
+    for doc in tbd_text.split("--- !tapi-tbd")[1:]:
+        m = re.search(r"install-name:\s*'([^']+)'", doc)
+        if not m:
+            continue
+        sub = Path(m.group(1)).name.split(".")[0]
+        section = doc.split("\nexports:", 1)
+        if len(section) < 2:
+            continue
+        body = re.split(r"\n[a-z-]+:", section[1], maxsplit=1)[0]
+        for block in re.split(r"\n\s*- targets:", body)[1:]:
+            lists = flow_lists("targets:" + block)
+            if not lists or TARGET not in lists[0][1]:
+                continue
+            for key, items in lists[1:]:
+                if key in ("symbols", "weak-symbols", "thread-local-symbols"):
+                    # $ld$... entries are linker directives, not symbols
+                    rows.extend((sub, s) for s in items if not s.startswith("$ld$"))
+                elif key == "objc-classes":
+                    rows.extend((sub, f"_OBJC_CLASS_$_{s}") for s in items)
+                    rows.extend((sub, f"_OBJC_METACLASS_$_{s}") for s in items)
+    return sorted(set(rows), key=lambda r: (r[1], r[0]))
+
+
+def render(rows: list[tuple[str, str]]) -> str:
+    head = "# libSystem.B.dylib exports on x86_64-macos: SUBLIBRARY SYMBOL (tools/gen_exports.py)\n"
+    return head + "".join(f"{sub} {sym}\n" for sub, sym in rows)
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tbd", type=Path)
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+    rows = exports((args.tbd or zig_tbd()).read_text())
+    args.out.write_text(render(rows))
+    print(f"{len(rows)} exports written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

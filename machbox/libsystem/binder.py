@@ -49,6 +49,10 @@ class Args:
         v = self.u(i) & 0xFFFFFFFF
         return v - (1 << 32) if v >= 1 << 31 else v
 
+    def return_address(self) -> int:
+        """Where the guest's call returns to (for RTLD_NEXT and the like)."""
+        return struct.unpack("<Q", self.native.read(self.stack - 8, 8))[0]
+
     def f(self, i: int) -> float:
         return self.floats[i]
 
@@ -150,7 +154,7 @@ class Binder:
             return Binding(self.unimplemented(name, export.library), UNIMPLEMENTED,
                            export.library)
         if export.kind == DIRECT:
-            addr = self.host_symbol(library, export.spec, name)
+            addr = self.host_symbol(library, export.spec, export.name)
         elif export.spec.startswith("py:"):
             addr = self.python_stub(export)
         else:

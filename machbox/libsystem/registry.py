@@ -67,6 +67,10 @@ AREA_MODULES = (
     "locale",
     "cxx",
     "compression",
+    "sysctl",
+    "dyld",
+    "dispatch",
+    "corefoundation",
 )
 
 
@@ -142,6 +146,9 @@ class ImportTable:
                 known = self.apple_exports.get(library, {})
                 table = self.entries.setdefault(library, {})
                 for name, spec in exports.items():
+                    if name in table:
+                        raise ValueError(f"{name} ({library}) is listed by both "
+                                         f"{table[name].area} and machbox.libsystem.{area}")
                     sub = known.get(name, library)
                     table[name] = Export(name, _kind_of(spec, name, emulated), spec, sub,
                                          f"machbox.libsystem.{area}")

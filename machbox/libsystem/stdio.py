@@ -19,9 +19,9 @@ _FILE_BRIDGES = [
 _DIRECT = [
     "printf", "vprintf", "puts", "putchar", "getchar", "scanf", "vscanf", "sprintf",
     "vsprintf", "snprintf", "vsnprintf", "asprintf", "vasprintf", "sscanf", "vsscanf",
-    "dprintf", "vdprintf", "remove", "rename", "tmpnam", "tempnam", "ctermid", "swprintf",
+    "dprintf", "vdprintf", "tempnam", "swprintf",
     "vswprintf", "swscanf", "vswscanf", "wprintf", "vwprintf", "wscanf", "getchar_unlocked",
-    "putchar_unlocked", "getwchar", "putwchar", "renameat",
+    "putchar_unlocked", "getwchar", "putwchar",
 ]
 
 EXPORTS = {

@@ -74,6 +74,18 @@ MB_EXPORT int mb__NSGetExecutablePath(char *buf, uint32_t *bufsize)
     return 0;
 }
 
+/* ---- stack protector ------------------------------------------------------------- */
+
+/* Darwin's canary is a variable guests read directly (glibc keeps its own at %fs:0x28). */
+MB_EXPORT uintptr_t mb___stack_chk_guard;
+
+MB_HIDDEN void mb_dyld_init(void)
+{
+    if (getentropy(&mb___stack_chk_guard, sizeof mb___stack_chk_guard) != 0)
+        mb___stack_chk_guard = 0xdeadbeefcafef00dULL;
+    mb___stack_chk_guard &= ~(uintptr_t)0xff; /* a zero byte stops string overflows */
+}
+
 /* ---- exit ------------------------------------------------------------------------------ */
 
 /* Darwin's exit(): the calling thread's thread_local destructors first, then atexit and

@@ -280,3 +280,10 @@ MB_EXPORT char *mb_nl_langinfo_l(int item, locale_t l)
             return nl_langinfo_l((nl_item)mb_nl_items[i].linux_, norm(l));
     return "";
 }
+
+/* libcharset: the codeset name GNU libiconv uses (glibc calls ASCII "ANSI_X3.4-1968"). */
+MB_EXPORT const char *mb_locale_charset(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    return strcmp(cs, "ANSI_X3.4-1968") == 0 ? "US-ASCII" : cs;
+}

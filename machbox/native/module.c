@@ -30,6 +30,7 @@ MB_HIDDEN int mb_tlv_register(void *descriptors, size_t count, const void *init_
 MB_HIDDEN void mb_images_add(const void *mh, intptr_t slide, const char *path);
 MB_HIDDEN void mb_stdio_init(void);
 MB_HIDDEN void mb_ctype_init(void);
+MB_HIDDEN void mb_dyld_init(void);
 extern MB_HIDDEN char **mb_apple;
 MB_EXPORT void mb_exit(int status);
 extern void mb_jump_unixthread(void *entry, const uint64_t *words, size_t nwords);
@@ -172,6 +173,26 @@ static PyObject *py_add_to_pointers(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+static PyObject *py_strdup(PyObject *self, PyObject *args)
+{
+    const char *s;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "y#", &s, &n))
+        return NULL;
+    char *p = malloc((size_t)n + 1);
+    if (!p)
+        return PyErr_NoMemory();
+    memcpy(p, s, (size_t)n);
+    p[n] = 0;
+    return PyLong_FromUnsignedLongLong((uintptr_t)p);
+}
+
+static PyObject *py_free(PyObject *self, PyObject *arg)
+{
+    free(as_ptr(arg));
+    Py_RETURN_NONE;
+}
+
 /* ---- symbols ------------------------------------------------------------------------- */
 
 static PyObject *py_dlopen(PyObject *self, PyObject *args)
@@ -228,6 +249,12 @@ static PyObject *py_python_stub(PyObject *self, PyObject *args)
     if (!p)
         return PyErr_NoMemory();
     return PyLong_FromUnsignedLongLong((uintptr_t)p);
+}
+
+static PyObject *py_set_errno(PyObject *self, PyObject *arg)
+{
+    mb_set_darwin_errno((int)PyLong_AsLong(arg));
+    Py_RETURN_NONE;
 }
 
 static PyObject *py_set_dispatcher(PyObject *self, PyObject *callable)
@@ -328,6 +355,29 @@ static void restore_default_signals(void)
     signal(SIGINT, SIG_DFL);
 }
 
+typedef void (*init_fn)(int, char **, char **, char **, struct darwin_program_vars *);
+
+static void call_inits(const uint64_t *fns, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i < n; i++)
+        ((init_fn)(uintptr_t)fns[i])(mb_program.argc, mb_program.argv, environ, mb_apple,
+                                     &program_vars);
+}
+
+/* call_initializers(list): a dlopen'ed image's initialisers, on the calling thread. */
+static PyObject *py_call_initializers(PyObject *self, PyObject *arg)
+{
+    Py_ssize_t n = PyList_Size(arg);
+    uint64_t *fns = calloc((size_t)n + 1, 8);
+    if (!fns)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++)
+        fns[i] = (uint64_t)(uintptr_t)as_ptr(PyList_GetItem(arg, i));
+    call_inits(fns, n);
+    free(fns);
+    Py_RETURN_NONE;
+}
+
 /* run(initializers, entry_kind, entry): calls every initializer with Darwin's five
  * arguments, then main (kind "main") or jumps to the thread entry ("unixthread").
  * Never returns: the guest's exit status ends the process. */
@@ -353,10 +403,7 @@ static PyObject *py_run(PyObject *self, PyObject *args)
     fflush(stderr);
     restore_default_signals();
     Py_BEGIN_ALLOW_THREADS
-    typedef void (*init_fn)(int, char **, char **, char **, struct darwin_program_vars *);
-    for (Py_ssize_t i = 0; i < n; i++)
-        ((init_fn)(uintptr_t)fns[i])(mb_program.argc, mb_program.argv, environ, mb_apple,
-                                     &program_vars);
+    call_inits(fns, n);
     if (unixthread) {
         size_t envc = 0, applec = 0;
         while (environ[envc])
@@ -391,6 +438,7 @@ static PyObject *py_setup(PyObject *self, PyObject *noargs)
     if (__get_cpuid_count(0xD, 0, &a, &b, &c, &d) && b)
         mb_xsave_size = b;
     mb_thread_setup_main();
+    mb_dyld_init();
     mb_stdio_init();
     mb_ctype_init();
     Py_RETURN_NONE;
@@ -413,11 +461,15 @@ static PyMethodDef methods[] = {
     {"unimplemented_stub", py_unimplemented_stub, METH_VARARGS, "stub(name, library) -> addr"},
     {"python_stub", py_python_stub, METH_VARARGS, "python_stub(index) -> addr"},
     {"set_dispatcher", py_set_dispatcher, METH_O, "set_dispatcher(callable)"},
+    {"set_errno", py_set_errno, METH_O, "set_errno(darwin_errno): the guest's errno"},
     {"register_unwind", py_register_unwind, METH_VARARGS, "register_unwind(base, ui, n, eh, n)"},
     {"tlv_register", py_tlv_register, METH_VARARGS, "tlv_register(desc, count, init, n, total)"},
     {"add_image", py_add_image, METH_VARARGS, "add_image(mh, slide, path)"},
     {"set_program", py_set_program, METH_VARARGS, "set_program(mh, argv, apple, exe_path)"},
     {"run", py_run, METH_VARARGS, "run(initializers, kind, entry): never returns"},
+    {"call_initializers", py_call_initializers, METH_O, "call_initializers(addresses)"},
+    {"strdup", py_strdup, METH_VARARGS, "strdup(bytes) -> address of a malloc'd C string"},
+    {"free", py_free, METH_O, "free(address)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -30,6 +30,7 @@ struct mb_thread {
     int darwin_errno;           /* what the guest's __error() points at */
     pthread_t host;             /* the glibc thread */
     int is_main;
+    int join_state;             /* running / exited / detached, see pthread.c */
     struct mb_tlv_dtor *tlv_dtors; /* _tlv_atexit registrations, run at thread exit */
     void *stackaddr;            /* top of stack (Darwin pthread_get_stackaddr_np) */
     size_t stacksize;

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -139,11 +140,13 @@ MB_EXPORT int mb_fclose(DFILE *f)
 MB_EXPORT DFILE *mb_tmpfile(void) { return wrap(tmpfile(), "w+"); }
 MB_EXPORT DFILE *mb_popen(const char *cmd, const char *mode) { return wrap(popen(cmd, mode), mode); }
 
+MB_HIDDEN int mb_wait_status_to_darwin(int st);
+
 MB_EXPORT int mb_pclose(DFILE *f)
 {
     int r = pclose(H(f));
     free(f);
-    return r;
+    return r == -1 ? -1 : mb_wait_status_to_darwin(r);
 }
 
 MB_EXPORT DFILE *mb_fmemopen(void *buf, size_t size, const char *mode)

@@ -318,12 +318,13 @@ static size_t compact_to_cfa(uint32_t enc, uint64_t func_addr, unsigned char out
     return 0;
 }
 
+/* libunwind's section walker decodes each FDE against the CIE it parsed last, so every
+ * CIE is followed by its own FDEs: one buffer per personality, concatenated at the end. */
 struct synth {
-    struct buf b;
+    struct buf b[4];   /* index 0: no personality; 1..3: personality index */
     uint64_t image_base;
     const struct cu_reader *r;
     uint32_t pers_off, pers_count;
-    size_t cie_at[5];  /* index 0: no personality; 1..3: personality index */
     /* pending merged FDE */
     int have;
     uint64_t start, end;
@@ -339,15 +340,15 @@ static void flush_fde(struct synth *s, uint64_t lsda)
     if (!s->have)
         return;
     s->have = 0;
-    if (buf_reserve(&s->b, 64 + 32)) {
+    struct buf *b = &s->b[s->pers];
+    if (buf_reserve(b, 64 + 32)) {
         s->failed = 1;
         return;
     }
-    struct buf *b = &s->b;
     size_t start = b->len;
     uint32_t zero = 0;
     put(b, &zero, 4);
-    uint32_t cie_ptr = (uint32_t)(b->len - s->cie_at[s->pers]);
+    uint32_t cie_ptr = (uint32_t)b->len; /* the CIE opens this buffer */
     put(b, &cie_ptr, 4);
     put(b, &s->start, 8);
     uint64_t range = s->end - s->start;
@@ -402,19 +403,17 @@ static void on_func(void *ctx, const struct cu_func *f)
 
 /* ---- registration with the host unwinder ---------------------------------------------- */
 
-static void (*add_eh_frame_section)(uintptr_t);
 static void (*add_fde)(uintptr_t);
 
 static int load_unwinder(void)
 {
-    if (add_eh_frame_section)
+    if (add_fde)
         return 0;
     void *h = dlopen("libunwind.so.1", RTLD_NOW | RTLD_LOCAL);
     if (!h)
         return -1;
-    add_eh_frame_section = (void (*)(uintptr_t))dlsym(h, "__unw_add_dynamic_eh_frame_section");
     add_fde = (void (*)(uintptr_t))dlsym(h, "__unw_add_dynamic_fde");
-    return add_eh_frame_section && add_fde ? 0 : -1;
+    return add_fde ? 0 : -1;
 }
 
 /* Registers the FDEs of an image's own __eh_frame, staying inside the section. */
@@ -458,27 +457,31 @@ MB_HIDDEN long mb_register_unwind(uint64_t image_base, const void *unwind_info,
         return -1;
     s.pers_off = pers_off;
     s.pers_count = pers_count;
-    if (buf_reserve(&s.b, 256))
-        return -1;
-    s.cie_at[0] = emit_cie(&s.b, 0);
-    for (uint32_t i = 0; i < pers_count; i++) {
-        uint32_t slot;
-        if (rd32(&r, pers_off + i * 4, &slot))
-            return -1;
-        s.cie_at[i + 1] = emit_cie(&s.b, image_base + slot);
+    for (uint32_t i = 0; i <= pers_count; i++) {
+        uint32_t slot = 0;
+        if ((i && rd32(&r, pers_off + (i - 1) * 4, &slot)) || buf_reserve(&s.b[i], 256))
+            goto fail;
+        emit_cie(&s.b[i], i ? image_base + slot : 0);
     }
-    if (cu_walk(&r, on_func, &s) != 0) {
-        free(s.b.p);
-        return -1;
-    }
+    if (cu_walk(&r, on_func, &s) != 0)
+        goto fail;
     flush_fde(&s, 0);
-    if (s.failed || buf_reserve(&s.b, 4)) {
-        free(s.b.p);
-        return -1;
+    if (s.failed)
+        goto fail;
+    struct buf all = {0};
+    for (uint32_t i = 0; i <= pers_count; i++) {
+        if (buf_reserve(&all, s.b[i].len + 4))
+            goto fail;
+        put(&all, s.b[i].p, s.b[i].len);
+        free(s.b[i].p);
+        s.b[i].p = NULL;
     }
-    uint32_t terminator = 0;
-    put(&s.b, &terminator, 4);
-    /* The synthesized section lives as long as the image: never freed. */
-    add_eh_frame_section((uintptr_t)s.b.p);
+    /* Registered FDE by FDE: the section walker of some libunwind releases (LLVM 16, as
+     * Debian ships it) reads past a zero terminator. The buffer lives as long as the image. */
+    register_eh_frame(all.p, all.len);
     return total + (long)s.fde_count;
+fail:
+    for (int i = 0; i < 4; i++)
+        free(s.b[i].p);
+    return -1;
 }

@@ -1,0 +1,46 @@
+"""CoreFoundation's object model and value types, and SystemConfiguration's proxy query
+(native/cf.c). The rest of these frameworks is issue #9."""
+
+_CF = [
+    "CFGetTypeID", "CFRetain", "CFRelease", "CFGetRetainCount", "CFEqual", "CFHash",
+    "CFStringGetTypeID", "CFStringCreateWithBytes", "CFStringCreateWithBytesNoCopy",
+    "CFStringCreateWithCString", "CFStringCreateWithCStringNoCopy",
+    "CFStringCreateWithCharacters", "CFStringCreateCopy", "__CFStringMakeConstantString",
+    "CFStringGetLength", "CFStringGetCharacterAtIndex", "CFStringGetCharacters",
+    "CFStringGetBytes", "CFStringGetCString", "CFStringGetCStringPtr",
+    "CFStringGetMaximumSizeForEncoding", "CFStringCompare", "CFStringCreateExternalRepresentation",
+    "CFBooleanGetTypeID", "CFBooleanGetValue", "CFNumberGetTypeID", "CFNumberCreate",
+    "CFNumberGetType", "CFNumberIsFloatType", "CFNumberGetValue", "CFDataGetTypeID",
+    "CFDataCreate", "CFDataGetLength", "CFDataGetBytePtr", "CFDataGetBytes",
+    "CFArrayGetTypeID", "CFArrayCreate", "CFArrayCreateMutable", "CFArrayGetCount",
+    "CFArrayGetValueAtIndex", "CFArrayAppendValue", "CFArrayInsertValueAtIndex",
+    "CFArrayRemoveValueAtIndex", "CFDictionaryGetTypeID", "CFDictionaryCreate",
+    "CFDictionaryCreateMutable", "CFDictionaryGetCount", "CFDictionaryGetValue",
+    "CFDictionaryGetValueIfPresent", "CFDictionaryContainsKey", "CFDictionarySetValue",
+    "CFDictionaryAddValue", "CFDictionaryRemoveValue", "CFDictionaryGetKeysAndValues",
+    "CFAllocatorGetTypeID",
+]
+
+_CF_DATA = [
+    "__CFConstantStringClassReference", "kCFBooleanTrue", "kCFBooleanFalse",
+    "kCFTypeDictionaryKeyCallBacks", "kCFCopyStringDictionaryKeyCallBacks",
+    "kCFTypeDictionaryValueCallBacks", "kCFTypeArrayCallBacks", "kCFAllocatorDefault",
+    "kCFAllocatorSystemDefault", "kCFAllocatorMalloc", "kCFAllocatorMallocZone",
+    "kCFAllocatorNull", "kCFAbsoluteTimeIntervalSince1970", "kCFAbsoluteTimeIntervalSince1904",
+]
+
+_SC = [
+    "SCDynamicStoreCreate", "SCDynamicStoreCreateWithOptions", "SCDynamicStoreCopyProxies",
+    "kSCPropNetProxiesHTTPEnable", "kSCPropNetProxiesHTTPProxy", "kSCPropNetProxiesHTTPPort",
+    "kSCPropNetProxiesHTTPSEnable", "kSCPropNetProxiesHTTPSProxy", "kSCPropNetProxiesHTTPSPort",
+    "kSCPropNetProxiesExceptionsList", "kSCPropNetProxiesExcludeSimpleHostnames",
+    "kSCPropNetProxiesSOCKSEnable", "kSCPropNetProxiesSOCKSProxy", "kSCPropNetProxiesSOCKSPort",
+    "kSCDynamicStoreUseSessionKeys",
+]
+
+EMULATED = {f"_{n}" for n in _CF + _CF_DATA + _SC}
+
+EXPORTS = {
+    "CoreFoundation": {f"_{n}": f"mb_{n}" for n in _CF + _CF_DATA},
+    "SystemConfiguration": {f"_{n}": f"mb_{n}" for n in _SC},
+}

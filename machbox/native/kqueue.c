@@ -1,0 +1,537 @@
+/* kqueue and kevent on epoll.
+ *
+ * A kqueue is an epoll descriptor (the number the guest holds) plus a table of knotes keyed
+ * by (ident, filter). Descriptor filters map onto one epoll registration per descriptor
+ * (read and write knotes share it); timers are timerfds; user events share one eventfd per
+ * kqueue. Flags follow Darwin: EV_CLEAR is edge-triggered, EV_ONESHOT deletes after
+ * delivery, EV_DISPATCH disables, EV_RECEIPT reports every change. Regular files, which
+ * epoll refuses, are always readable and writable, as on Darwin.
+ */
+#define _GNU_SOURCE
+#include "runtime.h"
+#include "translate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+/* <sys/event.h> (Darwin) */
+#define EVFILT_READ (-1)
+#define EVFILT_WRITE (-2)
+#define EVFILT_TIMER (-7)
+#define EVFILT_USER (-10)
+#define EV_ADD 0x0001
+#define EV_DELETE 0x0002
+#define EV_ENABLE 0x0004
+#define EV_DISABLE 0x0008
+#define EV_ONESHOT 0x0010
+#define EV_CLEAR 0x0020
+#define EV_RECEIPT 0x0040
+#define EV_DISPATCH 0x0080
+#define EV_ERROR 0x4000
+#define EV_EOF 0x8000
+#define NOTE_TRIGGER 0x01000000u
+#define NOTE_FFCTRLMASK 0xc0000000u
+#define NOTE_FFAND 0x40000000u
+#define NOTE_FFOR 0x80000000u
+#define NOTE_FFCOPY 0xc0000000u
+#define NOTE_FFLAGSMASK 0x00ffffffu
+#define NOTE_SECONDS 0x1u
+#define NOTE_USECONDS 0x2u
+#define NOTE_NSECONDS 0x4u
+#define NOTE_ABSOLUTE 0x8u
+
+struct darwin_kevent {
+    uintptr_t ident;
+    int16_t filter;
+    uint16_t flags;
+    uint32_t fflags;
+    intptr_t data;
+    void *udata;
+};
+
+struct darwin_kevent64 {
+    uint64_t ident;
+    int16_t filter;
+    uint16_t flags;
+    uint32_t fflags;
+    int64_t data;
+    uint64_t udata;
+    uint64_t ext[2];
+};
+
+/* One event in machbox's own shape, converted to either Darwin layout at the edges. */
+struct kev {
+    uint64_t ident;
+    int16_t filter;
+    uint16_t flags;
+    uint32_t fflags;
+    int64_t data;
+    uint64_t udata;
+};
+
+struct knote {
+    struct kev kev;      /* as registered: flags keep EV_CLEAR/ONESHOT/DISPATCH/disabled */
+    int disabled;
+    int always_ready;    /* regular files */
+    int timerfd;         /* EVFILT_TIMER */
+    int triggered;       /* EVFILT_USER */
+    struct knote *next;
+};
+
+enum { TAG_FD = 0, TAG_TIMER = 1, TAG_USER = 2 };
+#define TAG(kind, v) (((uint64_t)(kind) << 56) | (uint64_t)(uint32_t)(v))
+
+struct kq {
+    int epfd;            /* one of the descriptors naming the epoll instance */
+    int refs;            /* descriptors naming it (dup, fcntl F_DUPFD) */
+    int userfd;          /* eventfd for EVFILT_USER triggers */
+    pthread_mutex_t lock;
+    struct knote *notes;
+};
+
+#define MAX_KQ_FD 65536
+static struct kq *kqs[MAX_KQ_FD];
+static pthread_mutex_t kqs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct kq *kq_of(int fd)
+{
+    return fd >= 0 && fd < MAX_KQ_FD ? kqs[fd] : NULL;
+}
+
+MB_EXPORT int mb_kqueue(void)
+{
+    struct kq *k = calloc(1, sizeof *k);
+    if (!k)
+        return (int)mb_fail(DARWIN_ENOMEM);
+    k->epfd = epoll_create1(EPOLL_CLOEXEC);
+    k->userfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (k->epfd < 0 || k->userfd < 0 || k->epfd >= MAX_KQ_FD) {
+        int e = errno;
+        if (k->epfd >= 0) close(k->epfd);
+        if (k->userfd >= 0) close(k->userfd);
+        free(k);
+        errno = e ? e : EMFILE;
+        return -1;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG(TAG_USER, 0)};
+    epoll_ctl(k->epfd, EPOLL_CTL_ADD, k->userfd, &ev);
+    pthread_mutex_init(&k->lock, NULL);
+    k->refs = 1;
+    pthread_mutex_lock(&kqs_lock);
+    kqs[k->epfd] = k;
+    pthread_mutex_unlock(&kqs_lock);
+    return k->epfd;
+}
+
+/* close() of a kqueue descriptor; the last one frees the table. */
+MB_HIDDEN void mb_kqueue_closed(int fd)
+{
+    struct kq *k = kq_of(fd);
+    if (!k)
+        return;
+    pthread_mutex_lock(&kqs_lock);
+    kqs[fd] = NULL;
+    int last = --k->refs == 0;
+    if (!last && k->epfd == fd) {
+        for (int i = 0; i < MAX_KQ_FD; i++)
+            if (kqs[i] == k) {
+                k->epfd = i; /* the epoll instance lives on through its other descriptors */
+                break;
+            }
+    }
+    pthread_mutex_unlock(&kqs_lock);
+    if (!last)
+        return;
+    for (struct knote *n = k->notes, *next; n; n = next) {
+        next = n->next;
+        if (n->timerfd >= 0)
+            close(n->timerfd);
+        free(n);
+    }
+    close(k->userfd);
+    pthread_mutex_destroy(&k->lock);
+    free(k);
+}
+
+MB_EXPORT int mb_close(int fd)
+{
+    if (kq_of(fd))
+        mb_kqueue_closed(fd);
+    return close(fd);
+}
+
+/* A duplicated kqueue descriptor names the same kqueue. */
+MB_HIDDEN int mb_kqueue_duplicated(int oldfd, int newfd)
+{
+    if (newfd < 0)
+        return newfd;
+    if (kq_of(newfd) && newfd != oldfd)
+        mb_kqueue_closed(newfd); /* dup2 over a kqueue closed it */
+    struct kq *k = kq_of(oldfd);
+    if (k && newfd < MAX_KQ_FD && newfd != oldfd) {
+        pthread_mutex_lock(&kqs_lock);
+        kqs[newfd] = k;
+        k->refs++;
+        pthread_mutex_unlock(&kqs_lock);
+    }
+    return newfd;
+}
+
+MB_EXPORT int mb_dup(int fd) { return mb_kqueue_duplicated(fd, dup(fd)); }
+MB_EXPORT int mb_dup2(int fd, int nfd) { return mb_kqueue_duplicated(fd, dup2(fd, nfd)); }
+
+static struct knote *find(struct kq *k, uint64_t ident, int16_t filter)
+{
+    for (struct knote *n = k->notes; n; n = n->next)
+        if (n->kev.ident == ident && n->kev.filter == filter)
+            return n;
+    return NULL;
+}
+
+/* ---- descriptor filters: one epoll registration per descriptor ---------------------------- */
+
+static int fd_sync(struct kq *k, int fd, int *always)
+{
+    struct knote *r = find(k, (uint64_t)fd, EVFILT_READ);
+    struct knote *w = find(k, (uint64_t)fd, EVFILT_WRITE);
+    uint32_t events = 0;
+    int edge = 1;
+    if (r && !r->disabled) {
+        events |= EPOLLIN | EPOLLRDHUP;
+        edge &= !!(r->kev.flags & EV_CLEAR);
+    }
+    if (w && !w->disabled) {
+        events |= EPOLLOUT;
+        edge &= !!(w->kev.flags & EV_CLEAR);
+    }
+    if (events && edge)
+        events |= EPOLLET;
+    struct epoll_event ev = {.events = events, .data.u64 = TAG(TAG_FD, fd)};
+    if (!r && !w) {
+        epoll_ctl(k->epfd, EPOLL_CTL_DEL, fd, &ev);
+        errno = 0;
+        return 0;
+    }
+    if (epoll_ctl(k->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
+        return 0;
+    if (errno == ENOENT && epoll_ctl(k->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+        return 0;
+    if (errno == EPERM) {
+        /* regular files and directories: always ready on Darwin */
+        *always = 1;
+        errno = 0;
+        return 0;
+    }
+    return -1;
+}
+
+/* ---- timers ---------------------------------------------------------------------------- */
+
+static int timer_arm(struct knote *n)
+{
+    uint32_t ff = n->kev.fflags;
+    int64_t v = n->kev.data;
+    struct itimerspec its = {0};
+    struct timespec t;
+    if (ff & NOTE_NSECONDS) { t.tv_sec = v / 1000000000; t.tv_nsec = v % 1000000000; }
+    else if (ff & NOTE_USECONDS) { t.tv_sec = v / 1000000; t.tv_nsec = (v % 1000000) * 1000; }
+    else if (ff & NOTE_SECONDS) { t.tv_sec = v; t.tv_nsec = 0; }
+    else { t.tv_sec = v / 1000; t.tv_nsec = (v % 1000) * 1000000; }
+    int flags = 0;
+    if (ff & NOTE_ABSOLUTE) {
+        flags = TFD_TIMER_ABSTIME; /* Darwin's absolute timers count from the epoch */
+        its.it_value = t;
+    } else {
+        if (t.tv_sec == 0 && t.tv_nsec == 0)
+            t.tv_nsec = 1; /* zero disarms a timerfd; Darwin fires at once */
+        its.it_value = t;
+        if (!(n->kev.flags & EV_ONESHOT))
+            its.it_interval = t;
+    }
+    return timerfd_settime(n->timerfd, flags, &its, NULL);
+}
+
+/* ---- applying one change ---------------------------------------------------------------- */
+
+static int apply(struct kq *k, const struct kev *c)
+{
+    struct knote *n = find(k, c->ident, c->filter);
+    if (c->flags & EV_ADD) {
+        int fresh = !n;
+        if (fresh) {
+            if ((c->filter == EVFILT_READ || c->filter == EVFILT_WRITE) &&
+                fcntl((int)c->ident, F_GETFD) < 0)
+                return DARWIN_EBADF;
+            if (c->filter != EVFILT_READ && c->filter != EVFILT_WRITE &&
+                c->filter != EVFILT_TIMER && c->filter != EVFILT_USER)
+                return DARWIN_EINVAL; /* PROC, SIGNAL, VNODE...: issue #5 */
+            n = calloc(1, sizeof *n);
+            if (!n)
+                return DARWIN_ENOMEM;
+            n->timerfd = -1;
+            n->next = k->notes;
+            k->notes = n;
+        }
+        uint32_t old_fflags = n->kev.fflags;
+        n->kev = *c;
+        n->kev.flags &= ~(EV_ADD | EV_ENABLE | EV_DELETE | EV_RECEIPT);
+        n->disabled = (c->flags & EV_DISABLE) != 0;
+        if (c->filter == EVFILT_USER) {
+            n->kev.fflags = fresh ? (c->fflags & NOTE_FFLAGSMASK) : old_fflags;
+        }
+        if (c->filter == EVFILT_TIMER) {
+            if (n->timerfd < 0)
+                n->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+            if (n->timerfd < 0 || timer_arm(n) != 0)
+                return mb_errno_to_darwin(errno);
+            struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG(TAG_TIMER, n->timerfd)};
+            if (fresh)
+                epoll_ctl(k->epfd, EPOLL_CTL_ADD, n->timerfd, &ev);
+        }
+    } else if (!n) {
+        return DARWIN_ENOENT;
+    }
+    if (c->flags & EV_DELETE) {
+        for (struct knote **pp = &k->notes; *pp; pp = &(*pp)->next)
+            if (*pp == n) {
+                *pp = n->next;
+                break;
+            }
+        if (n->timerfd >= 0)
+            close(n->timerfd);
+        int16_t filter = n->kev.filter;
+        free(n);
+        n = NULL;
+        if (filter == EVFILT_READ || filter == EVFILT_WRITE) {
+            int always = 0;
+            fd_sync(k, (int)c->ident, &always);
+        }
+        return 0;
+    }
+    if (c->flags & EV_ENABLE)
+        n->disabled = 0;
+    if (c->flags & EV_DISABLE)
+        n->disabled = 1;
+    if (c->filter == EVFILT_USER && (c->fflags & NOTE_TRIGGER || c->fflags & NOTE_FFCTRLMASK)) {
+        uint32_t ff = c->fflags & NOTE_FFLAGSMASK;
+        switch (c->fflags & NOTE_FFCTRLMASK) {
+        case NOTE_FFAND: n->kev.fflags &= ff; break;
+        case NOTE_FFOR: n->kev.fflags |= ff; break;
+        case NOTE_FFCOPY: n->kev.fflags = ff; break;
+        }
+        if (c->fflags & NOTE_TRIGGER) {
+            n->triggered = 1;
+            uint64_t one = 1;
+            (void)!write(k->userfd, &one, sizeof one);
+        }
+    }
+    if (c->filter == EVFILT_READ || c->filter == EVFILT_WRITE) {
+        int always = 0;
+        if (fd_sync(k, (int)c->ident, &always) != 0)
+            return mb_errno_to_darwin(errno);
+        n->always_ready = always;
+        if (always) {
+            uint64_t one = 1; /* wake waiters: the file is ready now */
+            (void)!write(k->userfd, &one, sizeof one);
+        }
+    }
+    return 0;
+}
+
+/* ---- collecting events ------------------------------------------------------------------- */
+
+static int64_t readable_bytes(int fd)
+{
+    int n = 0;
+    if (ioctl(fd, FIONREAD, &n) == 0)
+        return n;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        off_t pos = lseek(fd, 0, SEEK_CUR);
+        return pos >= 0 && st.st_size > pos ? st.st_size - pos : 0;
+    }
+    return 1; /* a listening socket: at least one connection waits */
+}
+
+/* Emits n's event into out (if it is deliverable) and applies ONESHOT/DISPATCH. */
+static int deliver(struct kq *k, struct knote *n, uint32_t events, struct kev *out)
+{
+    if (n->disabled)
+        return 0;
+    *out = n->kev;
+    out->flags &= ~(EV_ONESHOT | EV_CLEAR | EV_DISPATCH);
+    out->flags |= n->kev.flags & (EV_ONESHOT | EV_CLEAR | EV_DISPATCH);
+    if (n->kev.filter == EVFILT_READ) {
+        out->data = readable_bytes((int)n->kev.ident);
+        if (events & (EPOLLRDHUP | EPOLLHUP))
+            out->flags |= EV_EOF;
+    } else if (n->kev.filter == EVFILT_WRITE) {
+        out->data = 65536;
+        if (events & (EPOLLHUP | EPOLLERR))
+            out->flags |= EV_EOF;
+    }
+    if (n->kev.flags & EV_ONESHOT) {
+        struct kev del = n->kev;
+        del.flags = EV_DELETE;
+        apply(k, &del);
+    } else if (n->kev.flags & EV_DISPATCH) {
+        n->disabled = 1;
+        if (n->kev.filter == EVFILT_READ || n->kev.filter == EVFILT_WRITE) {
+            int always = 0;
+            fd_sync(k, (int)out->ident, &always);
+        }
+    }
+    return 1;
+}
+
+static int collect(struct kq *k, const struct epoll_event *evs, int nev, struct kev *out,
+                   int max)
+{
+    int count = 0;
+    for (int i = 0; i < nev && count < max; i++) {
+        uint64_t tag = evs[i].data.u64 >> 56;
+        int v = (int)(uint32_t)evs[i].data.u64;
+        if (tag == TAG_FD) {
+            struct knote *r = find(k, (uint64_t)v, EVFILT_READ);
+            struct knote *w = find(k, (uint64_t)v, EVFILT_WRITE);
+            if (r && (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+                count += deliver(k, r, evs[i].events, &out[count]);
+            w = find(k, (uint64_t)v, EVFILT_WRITE); /* a oneshot read may have gone */
+            if (w && count < max && (evs[i].events & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
+                count += deliver(k, w, evs[i].events, &out[count]);
+        } else if (tag == TAG_TIMER) {
+            uint64_t fired = 0;
+            if (read(v, &fired, sizeof fired) != sizeof fired)
+                continue;
+            for (struct knote *n = k->notes; n; n = n->next)
+                if (n->timerfd == v) {
+                    int got = deliver(k, n, 0, &out[count]);
+                    if (got)
+                        out[count].data = (int64_t)fired;
+                    count += got;
+                    break;
+                }
+        } else if (tag == TAG_USER) {
+            uint64_t drained;
+            (void)!read(k->userfd, &drained, sizeof drained);
+        }
+    }
+    /* user events and always-ready files are level conditions kept in the table */
+    for (struct knote *n = k->notes, *next; n && count < max; n = next) {
+        next = n->next;
+        if (n->kev.filter == EVFILT_USER && n->triggered && !n->disabled) {
+            if (n->kev.flags & EV_CLEAR)
+                n->triggered = 0;
+            count += deliver(k, n, 0, &out[count]);
+        } else if (n->always_ready && !n->disabled) {
+            count += deliver(k, n, 0, &out[count]);
+        }
+    }
+    return count;
+}
+
+static int has_level_ready(struct kq *k)
+{
+    for (struct knote *n = k->notes; n; n = n->next)
+        if (!n->disabled && (n->always_ready || (n->kev.filter == EVFILT_USER && n->triggered)))
+            return 1;
+    return 0;
+}
+
+static int kevent_common(int fd, const struct kev *changes, int nchanges, struct kev *out,
+                         int nevents, const struct timespec *timeout)
+{
+    struct kq *k = kq_of(fd);
+    if (!k)
+        return (int)mb_fail(DARWIN_EBADF);
+    int count = 0;
+    pthread_mutex_lock(&k->lock);
+    for (int i = 0; i < nchanges; i++) {
+        int err = apply(k, &changes[i]);
+        if (err || (changes[i].flags & EV_RECEIPT)) {
+            if (count < nevents) {
+                out[count] = changes[i];
+                out[count].flags = EV_ERROR;
+                out[count].data = err;
+                count++;
+            } else if (err) {
+                pthread_mutex_unlock(&k->lock);
+                return (int)mb_fail(err);
+            }
+        }
+    }
+    int level = has_level_ready(k);
+    pthread_mutex_unlock(&k->lock);
+    if (count || nevents == 0)
+        return count;
+    int ms = -1;
+    if (timeout)
+        ms = (int)(timeout->tv_sec * 1000 + (timeout->tv_nsec + 999999) / 1000000);
+    if (level)
+        ms = 0;
+    struct epoll_event evs[64];
+    int want = nevents < 64 ? nevents : 64;
+    for (;;) {
+        int n = epoll_wait(k->epfd, evs, want, ms);
+        if (n < 0)
+            return -1; /* EINTR included, as on Darwin */
+        pthread_mutex_lock(&k->lock);
+        int got = collect(k, evs, n, out, nevents);
+        pthread_mutex_unlock(&k->lock);
+        if (got || ms == 0 || n == 0)
+            return got;
+        /* only internal wakeups (a drained eventfd): wait again */
+    }
+}
+
+static struct timespec *dup_timeout(const struct timespec *t, struct timespec *copy)
+{
+    if (!t)
+        return NULL;
+    *copy = *t;
+    return copy;
+}
+
+MB_EXPORT int mb_kevent(int kq, const struct darwin_kevent *changes, int nchanges,
+                        struct darwin_kevent *events, int nevents, const struct timespec *timeout)
+{
+    struct kev ch[nchanges > 0 ? nchanges : 1];
+    struct kev out[nevents > 0 ? nevents : 1];
+    for (int i = 0; i < nchanges; i++)
+        ch[i] = (struct kev){changes[i].ident, changes[i].filter, changes[i].flags,
+                             changes[i].fflags, changes[i].data, (uint64_t)(uintptr_t)changes[i].udata};
+    struct timespec tcopy;
+    int n = kevent_common(kq, ch, nchanges, out, nevents, dup_timeout(timeout, &tcopy));
+    for (int i = 0; i < n; i++)
+        events[i] = (struct darwin_kevent){out[i].ident, out[i].filter, out[i].flags,
+                                           out[i].fflags, out[i].data, (void *)(uintptr_t)out[i].udata};
+    return n;
+}
+
+MB_EXPORT int mb_kevent64(int kq, const struct darwin_kevent64 *changes, int nchanges,
+                          struct darwin_kevent64 *events, int nevents, unsigned flags,
+                          const struct timespec *timeout)
+{
+    (void)flags;
+    struct kev ch[nchanges > 0 ? nchanges : 1];
+    struct kev out[nevents > 0 ? nevents : 1];
+    for (int i = 0; i < nchanges; i++)
+        ch[i] = (struct kev){changes[i].ident, changes[i].filter, changes[i].flags,
+                             changes[i].fflags, changes[i].data, changes[i].udata};
+    struct timespec tcopy;
+    int n = kevent_common(kq, ch, nchanges, out, nevents, dup_timeout(timeout, &tcopy));
+    for (int i = 0; i < n; i++)
+        events[i] = (struct darwin_kevent64){out[i].ident, out[i].filter, out[i].flags,
+                                             out[i].fflags, out[i].data, out[i].udata, {0, 0}};
+    return n;
+}

@@ -1,0 +1,421 @@
+/* Signals with Darwin numbers, masks and handler conventions.
+ *
+ * A guest handler never runs as the host's handler: every caught signal enters
+ * mb_signal_trampoline (installed SA_SIGINFO | SA_ONSTACK, plus the guest's SA_RESTART,
+ * SA_NODEFER, SA_RESETHAND...), which translates the number and siginfo to Darwin's and
+ * calls the guest with the host errno preserved. Nothing here enters Python.
+ */
+#define _GNU_SOURCE
+#include "runtime.h"
+#include "translate.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef uint32_t darwin_sigset_t;
+
+#define DARWIN_NSIG 32
+
+/* ---- sigset_t: 32 bits on Darwin, bit (n - 1) for signal n ------------------------------ */
+
+static void set_to_linux(const darwin_sigset_t *d, sigset_t *l)
+{
+    sigemptyset(l);
+    for (int s = 1; s < DARWIN_NSIG; s++)
+        if (*d & (1u << (s - 1))) {
+            int ls = mb_signal_to_linux(s);
+            if (ls > 0)
+                sigaddset(l, ls);
+        }
+}
+
+static void set_to_darwin(const sigset_t *l, darwin_sigset_t *d)
+{
+    *d = 0;
+    for (int s = 1; s < DARWIN_NSIG; s++) {
+        int ls = mb_signal_to_linux(s);
+        if (ls > 0 && sigismember(l, ls) == 1)
+            *d |= 1u << (s - 1);
+    }
+}
+
+MB_EXPORT int mb_sigemptyset(darwin_sigset_t *s) { *s = 0; return 0; }
+MB_EXPORT int mb_sigfillset(darwin_sigset_t *s) { *s = 0xffffffffu; return 0; }
+
+MB_EXPORT int mb_sigaddset(darwin_sigset_t *s, int sig)
+{
+    if (sig <= 0 || sig >= DARWIN_NSIG)
+        return (int)mb_fail(DARWIN_EINVAL);
+    *s |= 1u << (sig - 1);
+    return 0;
+}
+
+MB_EXPORT int mb_sigdelset(darwin_sigset_t *s, int sig)
+{
+    if (sig <= 0 || sig >= DARWIN_NSIG)
+        return (int)mb_fail(DARWIN_EINVAL);
+    *s &= ~(1u << (sig - 1));
+    return 0;
+}
+
+MB_EXPORT int mb_sigismember(const darwin_sigset_t *s, int sig)
+{
+    if (sig <= 0 || sig >= DARWIN_NSIG)
+        return (int)mb_fail(DARWIN_EINVAL);
+    return (*s >> (sig - 1)) & 1;
+}
+
+static int how_to_linux(int how)
+{
+    return how == DARWIN_SIG_BLOCK ? SIG_BLOCK : how == DARWIN_SIG_UNBLOCK ? SIG_UNBLOCK
+           : how == DARWIN_SIG_SETMASK ? SIG_SETMASK : -1;
+}
+
+MB_EXPORT int mb_pthread_sigmask(int how, const darwin_sigset_t *set, darwin_sigset_t *old)
+{
+    sigset_t ls, lo;
+    int lhow = how_to_linux(how);
+    if (set && lhow < 0)
+        return DARWIN_EINVAL;
+    if (set)
+        set_to_linux(set, &ls);
+    int r = pthread_sigmask(set ? lhow : SIG_BLOCK, set ? &ls : NULL, &lo);
+    if (r != 0)
+        return mb_errno_to_darwin(r);
+    if (old)
+        set_to_darwin(&lo, old);
+    return 0;
+}
+
+MB_EXPORT int mb_sigprocmask(int how, const darwin_sigset_t *set, darwin_sigset_t *old)
+{
+    int r = mb_pthread_sigmask(how, set, old);
+    return r ? (int)mb_fail(r) : 0;
+}
+
+MB_EXPORT int mb_sigpending(darwin_sigset_t *set)
+{
+    sigset_t l;
+    if (sigpending(&l) != 0)
+        return -1;
+    set_to_darwin(&l, set);
+    return 0;
+}
+
+MB_EXPORT int mb_sigsuspend(const darwin_sigset_t *set)
+{
+    sigset_t l;
+    set_to_linux(set, &l);
+    return sigsuspend(&l);
+}
+
+MB_EXPORT int mb_sigwait(const darwin_sigset_t *set, int *sig)
+{
+    sigset_t l;
+    int ls;
+    set_to_linux(set, &l);
+    int r = sigwait(&l, &ls);
+    if (r != 0)
+        return mb_errno_to_darwin(r);
+    *sig = mb_signal_to_darwin(ls);
+    return 0;
+}
+
+/* ---- handlers ---------------------------------------------------------------------------- */
+
+struct darwin_sigaction_user {
+    void *handler;
+    darwin_sigset_t mask;
+    int flags;
+};
+
+struct guest_handler {
+    void *handler; /* the guest's function, or SIG_DFL/SIG_IGN */
+    int flags;     /* Darwin sa_flags */
+    darwin_sigset_t mask;
+};
+
+static struct guest_handler handlers[DARWIN_NSIG];
+
+static int si_code_to_darwin(int sig, int code)
+{
+    switch (code) {
+    case SI_USER: return DARWIN_SI_USER;
+    case SI_QUEUE: return DARWIN_SI_QUEUE;
+    case SI_TIMER: return DARWIN_SI_TIMER;
+    case SI_MESGQ: return DARWIN_SI_MESGQ;
+    case SI_ASYNCIO: return DARWIN_SI_ASYNCIO;
+    default: return code; /* fault and child codes are numbered alike on both systems */
+    }
+    (void)sig;
+}
+
+static void siginfo_to_darwin(int dsig, const siginfo_t *l, struct darwin_siginfo *d)
+{
+    memset(d, 0, sizeof *d);
+#ifndef SCRATCH
+    d->si_signo = dsig;
+    d->si_errno = l->si_errno ? mb_errno_to_darwin(l->si_errno) : 0;
+    d->si_code = si_code_to_darwin(l->si_signo, l->si_code);
+    d->si_pid = l->si_pid;
+    d->si_uid = l->si_uid;
+    if (l->si_signo == SIGCHLD) {
+        d->si_status = (l->si_code == CLD_EXITED) ? l->si_status
+                                                  : mb_signal_to_darwin(l->si_status);
+    }
+    if (l->si_signo == SIGSEGV || l->si_signo == SIGBUS || l->si_signo == SIGILL ||
+        l->si_signo == SIGFPE || l->si_signo == SIGTRAP)
+        d->si_addr = (uint64_t)(uintptr_t)l->si_addr;
+    d->si_value = (uint64_t)(uintptr_t)l->si_value.sival_ptr;
+#endif
+}
+
+static void mb_signal_trampoline(int lsig, siginfo_t *info, void *uc)
+{
+    int saved_errno = errno;
+    int dsig = mb_signal_to_darwin(lsig);
+    struct guest_handler h = handlers[dsig];
+    if (h.flags & DARWIN_SA_RESETHAND)
+        handlers[dsig].handler = NULL;
+    if (h.handler == NULL || h.handler == (void *)1) {
+        errno = saved_errno;
+        return; /* reset or ignored meanwhile */
+    }
+    if (h.flags & DARWIN_SA_SIGINFO) {
+        struct darwin_siginfo dinfo;
+        siginfo_to_darwin(dsig, info, &dinfo);
+        /* A Darwin ucontext (mcontext with thread and float state, copied back after the
+         * handler) is built in issue #4; until then handlers get a zeroed one. */
+        static __thread unsigned char darwin_uc[1024];
+        memset(darwin_uc, 0, sizeof darwin_uc);
+        ((void (*)(int, struct darwin_siginfo *, void *))h.handler)(dsig, &dinfo, darwin_uc);
+    } else {
+        ((void (*)(int))h.handler)(dsig);
+    }
+    (void)uc;
+    errno = saved_errno;
+}
+
+static int host_flags(int dflags)
+{
+    int f = SA_SIGINFO | SA_ONSTACK;
+    if (dflags & DARWIN_SA_RESTART) f |= SA_RESTART;
+    if (dflags & DARWIN_SA_NODEFER) f |= SA_NODEFER;
+    if (dflags & DARWIN_SA_RESETHAND) f |= SA_RESETHAND;
+    if (dflags & DARWIN_SA_NOCLDSTOP) f |= SA_NOCLDSTOP;
+    if (dflags & DARWIN_SA_NOCLDWAIT) f |= SA_NOCLDWAIT;
+    return f;
+}
+
+MB_EXPORT int mb_sigaction(int dsig, const struct darwin_sigaction_user *act,
+                           struct darwin_sigaction_user *old)
+{
+    int lsig = mb_signal_to_linux(dsig);
+    if (dsig <= 0 || dsig >= DARWIN_NSIG || lsig <= 0)
+        return (int)mb_fail(DARWIN_EINVAL);
+    struct guest_handler prev = handlers[dsig];
+    struct sigaction lold;
+    if (act) {
+        if (lsig == SIGKILL || lsig == SIGSTOP)
+            return (int)mb_fail(DARWIN_EINVAL);
+        struct sigaction la;
+        memset(&la, 0, sizeof la);
+        set_to_linux(&act->mask, &la.sa_mask);
+        if (act->handler == NULL || act->handler == (void *)1) {
+            la.sa_handler = (void (*)(int))act->handler;
+            la.sa_flags = host_flags(act->flags) & ~SA_SIGINFO;
+        } else {
+            la.sa_sigaction = mb_signal_trampoline;
+            la.sa_flags = host_flags(act->flags);
+        }
+        handlers[dsig] = (struct guest_handler){act->handler, act->flags, act->mask};
+        if (sigaction(lsig, &la, &lold) != 0) {
+            handlers[dsig] = prev;
+            return -1;
+        }
+    } else if (sigaction(lsig, NULL, &lold) != 0) {
+        return -1;
+    }
+    if (old) {
+        if (lold.sa_sigaction == mb_signal_trampoline) {
+            old->handler = prev.handler;
+            old->flags = prev.flags;
+            old->mask = prev.mask;
+        } else {
+            old->handler = (void *)lold.sa_handler;
+            old->flags = 0;
+            set_to_darwin(&lold.sa_mask, &old->mask);
+        }
+    }
+    return 0;
+}
+
+/* signal(3): BSD semantics, the handler stays installed and calls restart. */
+MB_EXPORT void *mb_signal(int dsig, void *handler)
+{
+    struct darwin_sigaction_user act = {handler, 0, DARWIN_SA_RESTART}, old;
+    if (mb_sigaction(dsig, &act, &old) != 0)
+        return (void *)-1; /* SIG_ERR */
+    return old.handler;
+}
+
+MB_EXPORT int mb_siginterrupt(int dsig, int flag)
+{
+    struct darwin_sigaction_user act;
+    if (mb_sigaction(dsig, NULL, &act) != 0)
+        return -1;
+    if (flag)
+        act.flags &= ~DARWIN_SA_RESTART;
+    else
+        act.flags |= DARWIN_SA_RESTART;
+    return mb_sigaction(dsig, &act, NULL);
+}
+
+/* ---- sending -------------------------------------------------------------------------- */
+
+static int sig_arg(int dsig)
+{
+    if (dsig == 0)
+        return 0;
+    int l = mb_signal_to_linux(dsig);
+    return l > 0 ? l : -1;
+}
+
+MB_EXPORT int mb_kill(pid_t pid, int dsig)
+{
+    int l = sig_arg(dsig);
+    return l < 0 ? (int)mb_fail(DARWIN_EINVAL) : kill(pid, l);
+}
+
+MB_EXPORT int mb_killpg(pid_t pg, int dsig)
+{
+    int l = sig_arg(dsig);
+    return l < 0 ? (int)mb_fail(DARWIN_EINVAL) : killpg(pg, l);
+}
+
+MB_EXPORT int mb_raise(int dsig)
+{
+    int l = sig_arg(dsig);
+    return l < 0 ? (int)mb_fail(DARWIN_EINVAL) : raise(l);
+}
+
+MB_EXPORT int mb_pthread_kill(struct mb_thread *t, int dsig)
+{
+    int l = sig_arg(dsig);
+    if (l < 0)
+        return DARWIN_EINVAL;
+    int r = pthread_kill(t->host, l);
+    return r ? mb_errno_to_darwin(r) : 0;
+}
+
+MB_EXPORT char *mb_strsignal(int dsig)
+{
+    int l = mb_signal_to_linux(dsig);
+    return strsignal(l > 0 ? l : 0);
+}
+
+MB_EXPORT void mb_psignal(int dsig, const char *s)
+{
+    int l = mb_signal_to_linux(dsig);
+    psignal(l > 0 ? l : 0, s);
+}
+
+/* ---- alternate stacks: Darwin's stack_t is {sp, size, flags}, Linux's {sp, flags, size} -- */
+
+struct darwin_stack {
+    void *ss_sp;
+    size_t ss_size;
+    int ss_flags;
+};
+
+static int ss_flags_to_darwin(int l)
+{
+    return (l & SS_ONSTACK ? DARWIN_SS_ONSTACK : 0) | (l & SS_DISABLE ? DARWIN_SS_DISABLE : 0);
+}
+
+MB_EXPORT int mb_sigaltstack(const struct darwin_stack *ss, struct darwin_stack *old)
+{
+    stack_t l, lo;
+    if (ss) {
+        l.ss_sp = ss->ss_sp;
+        l.ss_size = ss->ss_size;
+        l.ss_flags = (ss->ss_flags & DARWIN_SS_DISABLE) ? SS_DISABLE : 0;
+    }
+    if (sigaltstack(ss ? &l : NULL, &lo) != 0)
+        return -1;
+    if (old) {
+        old->ss_sp = lo.ss_sp;
+        old->ss_size = lo.ss_size;
+        old->ss_flags = ss_flags_to_darwin(lo.ss_flags);
+    }
+    return 0;
+}
+
+/* ---- wait statuses carry signal numbers ------------------------------------------------ */
+
+MB_HIDDEN int mb_wait_status_to_darwin(int st)
+{
+    if (WIFSIGNALED(st))
+        return (st & ~0x7f) | (mb_signal_to_darwin(WTERMSIG(st)) & 0x7f);
+    if (WIFSTOPPED(st))
+        return (mb_signal_to_darwin(WSTOPSIG(st)) << 8) | 0x7f;
+    return st;
+}
+
+static int wait_options(int d)
+{
+    return (int)mb_bits_to_linux(mb_wait_options, MB_WAIT_OPTIONS_COUNT, (uint64_t)d, NULL);
+}
+
+MB_EXPORT pid_t mb_wait4(pid_t pid, int *status, int options, struct rusage *ru)
+{
+    int st;
+    pid_t r = wait4(pid, &st, wait_options(options), ru);
+    if (r > 0 && status)
+        *status = mb_wait_status_to_darwin(st);
+    return r;
+}
+
+MB_EXPORT pid_t mb_waitpid(pid_t pid, int *status, int options)
+{
+    return mb_wait4(pid, status, options, NULL);
+}
+
+MB_EXPORT pid_t mb_wait(int *status) { return mb_wait4(-1, status, 0, NULL); }
+
+MB_EXPORT pid_t mb_wait3(int *status, int options, struct rusage *ru)
+{
+    return mb_wait4(-1, status, options, ru);
+}
+
+MB_EXPORT int mb_system(const char *cmd)
+{
+    int st = system(cmd);
+    return st == -1 ? -1 : mb_wait_status_to_darwin(st);
+}
+
+/* ---- select with a signal mask --------------------------------------------------------- */
+
+/* fd_set is the same 1024-bit little-endian bitmap on both systems; only the mask differs. */
+MB_EXPORT int mb_pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts,
+                         const darwin_sigset_t *mask)
+{
+    sigset_t l;
+    if (mask)
+        set_to_linux(mask, &l);
+    return pselect(n, r, w, e, ts, mask ? &l : NULL);
+}
+
+/* Darwin's FD_SET checks descriptors against FD_SETSIZE through this call. */
+MB_EXPORT int mb___darwin_check_fd_set_overflow(int fd, const void *set, int unlimited)
+{
+    (void)set;
+    return unlimited || (fd >= 0 && fd < 1024);
+}

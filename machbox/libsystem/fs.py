@@ -26,6 +26,7 @@ EXPORTS = {
         "_openat": "mb_openat",
         "_creat": "mb_creat",
         "_fcntl": "mb_fcntl",
+        "_ioctl": "mb_ioctl",
         "_faccessat": "mb_faccessat",
         "_fchmodat": "mb_fchmodat",
         "_fchownat": "mb_fchownat",

@@ -64,3 +64,14 @@ EXPORTS = {
         "_optopt": "=optopt",
     },
 }
+
+# setjmp and friends: Darwin's jmp_buf is smaller than glibc's (native/asm.S)
+EMULATED |= {"__setjmp", "__longjmp", "_setjmp", "_longjmp", "_sigsetjmp", "_siglongjmp"}
+EXPORTS["libSystem"].update({
+    "__setjmp": "mb__setjmp",
+    "__longjmp": "mb__longjmp",
+    "_setjmp": "mb_setjmp",
+    "_longjmp": "mb_longjmp",
+    "_sigsetjmp": "mb_sigsetjmp",
+    "_siglongjmp": "mb_siglongjmp",
+})

@@ -71,6 +71,7 @@ AREA_MODULES = (
     "dyld",
     "dispatch",
     "corefoundation",
+    "mach",
 )
 
 

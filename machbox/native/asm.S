@@ -143,4 +143,85 @@ mb_jump_unixthread:
     jmp *%rdi
     .size mb_jump_unixthread, .-mb_jump_unixthread
 
+/* setjmp/longjmp in Darwin's jmp_buf (int[37]; sigjmp_buf int[38]): glibc's would write
+ * 200 bytes into it. Layout (machbox's own, inside Darwin's size): rbx rbp rsp r12 r13 r14
+ * r15 rip at 0..56, mxcsr at 64, x87 control word at 68, signal mask at 72 (set by
+ * mb_jmp_save_mask), sigsetjmp's savemask flag at 144. */
+    .globl mb__setjmp
+    .type mb__setjmp, @function
+mb__setjmp:
+    movq %rbx, 0(%rdi)
+    movq %rbp, 8(%rdi)
+    leaq 8(%rsp), %rax
+    movq %rax, 16(%rdi)
+    movq %r12, 24(%rdi)
+    movq %r13, 32(%rdi)
+    movq %r14, 40(%rdi)
+    movq %r15, 48(%rdi)
+    movq (%rsp), %rax
+    movq %rax, 56(%rdi)
+    stmxcsr 64(%rdi)
+    fnstcw 68(%rdi)
+    xorl %eax, %eax
+    ret
+    .size mb__setjmp, .-mb__setjmp
+
+    .globl mb__longjmp
+    .type mb__longjmp, @function
+mb__longjmp:
+    movl %esi, %eax
+    testl %eax, %eax
+    jnz 1f
+    incl %eax
+1:  movq 0(%rdi), %rbx
+    movq 8(%rdi), %rbp
+    movq 24(%rdi), %r12
+    movq 32(%rdi), %r13
+    movq 40(%rdi), %r14
+    movq 48(%rdi), %r15
+    ldmxcsr 64(%rdi)
+    fldcw 68(%rdi)
+    movq 16(%rdi), %rsp
+    jmpq *56(%rdi)
+    .size mb__longjmp, .-mb__longjmp
+
+    .globl mb_setjmp
+    .type mb_setjmp, @function
+mb_setjmp:
+    pushq %rdi
+    call mb_jmp_save_mask
+    popq %rdi
+    jmp mb__setjmp
+    .size mb_setjmp, .-mb_setjmp
+
+    .globl mb_longjmp
+    .type mb_longjmp, @function
+mb_longjmp:
+    pushq %rdi
+    pushq %rsi
+    subq $8, %rsp
+    call mb_jmp_restore_mask
+    addq $8, %rsp
+    popq %rsi
+    popq %rdi
+    jmp mb__longjmp
+    .size mb_longjmp, .-mb_longjmp
+
+    .globl mb_sigsetjmp
+    .type mb_sigsetjmp, @function
+mb_sigsetjmp:
+    movl %esi, 144(%rdi)
+    testl %esi, %esi
+    jz mb__setjmp
+    jmp mb_setjmp
+    .size mb_sigsetjmp, .-mb_sigsetjmp
+
+    .globl mb_siglongjmp
+    .type mb_siglongjmp, @function
+mb_siglongjmp:
+    cmpl $0, 144(%rdi)
+    je mb__longjmp
+    jmp mb_longjmp
+    .size mb_siglongjmp, .-mb_siglongjmp
+
     .section .note.GNU-stack,"",@progbits

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -694,4 +695,19 @@ MB_EXPORT ssize_t mb___getdirentries64(int fd, char *buf, size_t nbytes, int64_t
     if (basep)
         *basep = start;
     return (ssize_t)out;
+}
+
+/* ---- ioctl: request numbers differ; the argument structures commonly used do not ------- */
+
+MB_EXPORT int mb_ioctl(int fd, unsigned long request, ...)
+{
+    va_list ap;
+    va_start(ap, request);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    int64_t lreq = mb_value_to_linux(mb_ioctl_requests, MB_IOCTL_REQUESTS_COUNT,
+                                     (int64_t)(uint32_t)request, -1);
+    if (lreq < 0)
+        return (int)mb_fail(DARWIN_ENOTTY);
+    return ioctl(fd, (unsigned long)lreq, arg);
 }

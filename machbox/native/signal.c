@@ -218,9 +218,17 @@ MB_EXPORT int mb_sigaction(int dsig, const struct darwin_sigaction_user *act,
                            struct darwin_sigaction_user *old)
 {
     int lsig = mb_signal_to_linux(dsig);
-    if (dsig <= 0 || dsig >= DARWIN_NSIG || lsig <= 0)
+    if (dsig <= 0 || dsig >= DARWIN_NSIG)
         return (int)mb_fail(DARWIN_EINVAL);
     struct guest_handler prev = handlers[dsig];
+    if (lsig <= 0) {
+        /* SIGEMT, SIGINFO: Linux never raises them; the disposition is only remembered */
+        if (act)
+            handlers[dsig] = (struct guest_handler){act->handler, act->flags, act->mask};
+        if (old)
+            *old = (struct darwin_sigaction_user){prev.handler, prev.mask, prev.flags};
+        return 0;
+    }
     struct sigaction lold;
     if (act) {
         if (lsig == SIGKILL || lsig == SIGSTOP)
@@ -418,4 +426,15 @@ MB_EXPORT int mb___darwin_check_fd_set_overflow(int fd, const void *set, int unl
 {
     (void)set;
     return unlimited || (fd >= 0 && fd < 1024);
+}
+
+/* setjmp/longjmp's signal mask (asm.S keeps the registers). */
+MB_EXPORT void mb_jmp_save_mask(unsigned char *buf)
+{
+    mb_pthread_sigmask(DARWIN_SIG_BLOCK, NULL, (darwin_sigset_t *)(buf + 72));
+}
+
+MB_EXPORT void mb_jmp_restore_mask(unsigned char *buf)
+{
+    mb_pthread_sigmask(DARWIN_SIG_SETMASK, (darwin_sigset_t *)(buf + 72), NULL);
 }

@@ -11,7 +11,15 @@ import struct
 from dataclasses import dataclass
 
 from machbox.libsystem import registry
+from machbox.libsystem.core import (
+    KERNEL_NOT_SYSCALLS,
+    KERNEL_STACK_ARGUMENTS,
+    KERNEL_WIDE_RESULTS,
+)
 from machbox.libsystem.registry import DIRECT, UNIMPLEMENTED, DarwinError, Export
+
+
+_UNWRAPPED = KERNEL_NOT_SYSCALLS | KERNEL_STACK_ARGUMENTS
 
 
 @dataclass(frozen=True)
@@ -163,4 +171,7 @@ class Binder:
             # The table promised an implementation the host lacks: say so if called.
             return Binding(self.unimplemented(name, export.library), UNIMPLEMENTED,
                            export.library)
+        if export.library == "libsystem_kernel" and export.name not in _UNWRAPPED \
+                and not export.spec.startswith("py:"):
+            addr = self.native.syscall_stub(addr, export.name in KERNEL_WIDE_RESULTS)
         return Binding(addr, export.kind, export.library)

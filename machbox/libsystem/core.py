@@ -111,3 +111,24 @@ EXPORTS = {
         "___bzero": "=bzero",
     },
 }
+
+# libsystem_kernel's stubs return -1 in all 64 bits on failure and store errno before
+# returning; some callers (Go's runtime) compare all 64 bits and read errno through a
+# pointer kept from an earlier __error(). The binder reaches every libsystem_kernel function
+# through a thunk that does both (native/stubs.c), except the ones listed here.
+KERNEL_WIDE_RESULTS = {  # 64-bit results: errors are already a full -1, never narrowed
+    "_read", "_write", "_pread", "_pwrite", "_readv", "_writev", "_preadv", "_pwritev",
+    "_lseek", "_mmap", "___mmap", "_readlink", "_readlinkat", "_recv", "_recvfrom", "_recvmsg",
+    "_send", "_sendto", "_sendmsg", "_getxattr", "_fgetxattr", "_listxattr", "_flistxattr",
+    "___getdirentries64", "_sbrk", "_shmat", "_recvmsg_x", "_sendmsg_x",
+}
+KERNEL_NOT_SYSCALLS = {  # no errno convention at all
+    "___error", "_mach_absolute_time", "_mach_approximate_time", "_mach_continuous_time",
+    "_mach_continuous_approximate_time", "_mach_task_self", "_mach_host_self",
+    "_mach_thread_self", "_mach_timebase_info",
+}
+KERNEL_STACK_ARGUMENTS = {  # the thunk's frame would shift these; their bridges sync errno
+    "_syscall", "___syscall", "_kevent64", "_kevent_qos", "_kevent_id", "_mach_msg",
+    "_mach_msg_overwrite", "_mach_vm_map", "_vm_map", "_mach_vm_remap", "_vm_remap",
+    "_mach_msg2_internal",
+}

@@ -75,3 +75,8 @@ EXPORTS["libSystem"].update({
     "_sigsetjmp": "mb_sigsetjmp",
     "_siglongjmp": "mb_siglongjmp",
 })
+
+EMULATED |= {"_notify_is_valid_token"}
+EXPORTS["libSystem"]["_notify_is_valid_token"] = "mb_notify_is_valid_token"
+EMULATED |= {"_xpc_date_create_from_current"}
+EXPORTS["libSystem"]["_xpc_date_create_from_current"] = "mb_xpc_date_create_from_current"

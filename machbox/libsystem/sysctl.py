@@ -43,8 +43,12 @@ def _quad(v: int) -> bytes:
     return struct.pack("<q", v)
 
 
+class Text(bytes):
+    """A NUL-terminated string value (sysctl truncates these instead of refusing)."""
+
+
 def _string(s: str) -> bytes:
-    return s.encode() + b"\0"
+    return Text(s.encode() + b"\0")
 
 
 def _ncpu() -> int:
@@ -149,9 +153,14 @@ def _answer(native, producer, oldp: int, oldlenp: int, newp: int) -> int:
     if oldp == 0:
         native.write(oldlenp, struct.pack("<Q", len(value)))
         return 0
+    if size == 4 and len(value) == 8 and not isinstance(value, Text):
+        # XNU's sysctl_io_number hands a 64-bit value to a 4-byte buffer when it fits
+        v = struct.unpack("<q", value)[0]
+        if -(1 << 31) <= v < (1 << 31):
+            value = struct.pack("<i", v)
     if size < len(value):
         # strings are truncated like Darwin does; fixed-size values refuse
-        if value.endswith(b"\0") and size:
+        if isinstance(value, Text) and size:
             native.write(oldp, value[:size])
             native.write(oldlenp, struct.pack("<Q", size))
         raise DarwinError(ENOMEM)

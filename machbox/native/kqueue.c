@@ -530,6 +530,8 @@ MB_EXPORT int mb_kevent64(int kq, const struct darwin_kevent64 *changes, int nch
                              changes[i].fflags, changes[i].data, changes[i].udata};
     struct timespec tcopy;
     int n = kevent_common(kq, ch, nchanges, out, nevents, dup_timeout(timeout, &tcopy));
+    if (n < 0)
+        mb_sync_errno(); /* seven arguments: no syscall thunk, so errno is set here */
     for (int i = 0; i < n; i++)
         events[i] = (struct darwin_kevent64){out[i].ident, out[i].filter, out[i].flags,
                                              out[i].fflags, out[i].data, out[i].udata, {0, 0}};

@@ -119,3 +119,14 @@ MB_EXPORT int mb_CCRandomGenerateBytes(void *buf, size_t n)
 
 /* Set-id programs don't run under machbox; AT_SECURE says whether the host thinks so. */
 MB_EXPORT int mb_issetugid(void) { return getauxval(AT_SECURE) ? 1 : 0; }
+
+/* libnotify without a notification server: no token is ever registered, so none is valid. */
+MB_EXPORT int mb_notify_is_valid_token(int token) { (void)token; return 0; }
+
+/* An XPC date object: Go's runtime creates one at start (a workaround for Apple's fork
+ * handlers) and never looks inside. */
+MB_EXPORT void *mb_xpc_date_create_from_current(void)
+{
+    static struct { void *isa; int64_t ns; } date;
+    return &date;
+}

@@ -240,6 +240,20 @@ static PyObject *py_unimplemented_stub(PyObject *self, PyObject *args)
     return PyLong_FromUnsignedLongLong((uintptr_t)p);
 }
 
+MB_HIDDEN void *mb_make_syscall_stub(void *target, int wide);
+
+static PyObject *py_syscall_stub(PyObject *self, PyObject *args)
+{
+    unsigned long long target;
+    int wide;
+    if (!PyArg_ParseTuple(args, "Kp", &target, &wide))
+        return NULL;
+    void *p = mb_make_syscall_stub((void *)(uintptr_t)target, wide);
+    if (!p)
+        return PyErr_NoMemory();
+    return PyLong_FromUnsignedLongLong((uintptr_t)p);
+}
+
 static PyObject *py_python_stub(PyObject *self, PyObject *args)
 {
     long index;
@@ -459,6 +473,7 @@ static PyMethodDef methods[] = {
     {"dlsym", py_dlsym, METH_VARARGS, "dlsym(handle, name) -> address (0 if absent)"},
     {"self_handle", py_self_handle, METH_NOARGS, "the native part's own dlopen handle"},
     {"unimplemented_stub", py_unimplemented_stub, METH_VARARGS, "stub(name, library) -> addr"},
+    {"syscall_stub", py_syscall_stub, METH_VARARGS, "syscall_stub(target, wide) -> addr"},
     {"python_stub", py_python_stub, METH_VARARGS, "python_stub(index) -> addr"},
     {"set_dispatcher", py_set_dispatcher, METH_O, "set_dispatcher(callable)"},
     {"set_errno", py_set_errno, METH_O, "set_errno(darwin_errno): the guest's errno"},

@@ -128,6 +128,19 @@ MB_EXPORT int mb_sigwait(const darwin_sigset_t *set, int *sig)
     return 0;
 }
 
+/* ---- alternate stacks: Darwin's stack_t is {sp, size, flags}, Linux's {sp, flags, size} -- */
+
+struct darwin_stack {
+    void *ss_sp;
+    size_t ss_size;
+    int ss_flags;
+};
+
+static int ss_flags_to_darwin(int l)
+{
+    return (l & SS_ONSTACK ? DARWIN_SS_ONSTACK : 0) | (l & SS_DISABLE ? DARWIN_SS_DISABLE : 0);
+}
+
 /* ---- handlers ---------------------------------------------------------------------------- */
 
 struct darwin_sigaction_user {
@@ -177,6 +190,65 @@ static void siginfo_to_darwin(int dsig, const siginfo_t *l, struct darwin_siginf
 #endif
 }
 
+/* The host context as Darwin's ucontext/mcontext (thread, float and exception state), and
+ * back: a handler may change registers (Go's async preemption rewrites rip and rsp) or
+ * the mask, and the change must take effect when the handler returns. */
+struct darwin_signal_frame {
+    struct darwin_ucontext uc;
+    struct darwin_mcontext64 mc;
+};
+
+#define G(r) ((uint64_t)lu->uc_mcontext.gregs[r])
+
+static void context_to_darwin(const ucontext_t *lu, struct darwin_signal_frame *f)
+{
+    memset(f, 0, sizeof *f);
+    struct darwin_x86_thread_state64 *ss = &f->mc.__ss;
+    ss->__rax = G(REG_RAX); ss->__rbx = G(REG_RBX); ss->__rcx = G(REG_RCX); ss->__rdx = G(REG_RDX);
+    ss->__rdi = G(REG_RDI); ss->__rsi = G(REG_RSI); ss->__rbp = G(REG_RBP); ss->__rsp = G(REG_RSP);
+    ss->__r8 = G(REG_R8); ss->__r9 = G(REG_R9); ss->__r10 = G(REG_R10); ss->__r11 = G(REG_R11);
+    ss->__r12 = G(REG_R12); ss->__r13 = G(REG_R13); ss->__r14 = G(REG_R14); ss->__r15 = G(REG_R15);
+    ss->__rip = G(REG_RIP); ss->__rflags = G(REG_EFL);
+    uint64_t csgsfs = G(REG_CSGSFS);
+    ss->__cs = csgsfs & 0xffff;
+    ss->__gs = (csgsfs >> 16) & 0xffff;
+    ss->__fs = (csgsfs >> 32) & 0xffff;
+    f->mc.__es.__trapno = (uint16_t)G(REG_TRAPNO);
+    f->mc.__es.__err = (uint32_t)G(REG_ERR);
+    f->mc.__es.__faultvaddr = G(REG_CR2);
+    /* Darwin's x86_float_state64 is the FXSAVE image after two reserved words */
+    if (lu->uc_mcontext.fpregs)
+        memcpy((char *)&f->mc.__fs + 8, lu->uc_mcontext.fpregs, 512);
+    f->uc.uc_onstack = (lu->uc_stack.ss_flags & SS_ONSTACK) ? 1 : 0;
+    set_to_darwin(&lu->uc_sigmask, &f->uc.uc_sigmask);
+    f->uc.uc_stack.ss_sp = lu->uc_stack.ss_sp;
+    f->uc.uc_stack.ss_size = lu->uc_stack.ss_size;
+    f->uc.uc_stack.ss_flags = ss_flags_to_darwin(lu->uc_stack.ss_flags);
+    f->uc.uc_mcsize = sizeof f->mc;
+    f->uc.uc_mcontext = &f->mc;
+}
+
+#define S(r, v) (lu->uc_mcontext.gregs[r] = (greg_t)(v))
+
+static void context_from_darwin(ucontext_t *lu, const struct darwin_signal_frame *f)
+{
+    const struct darwin_x86_thread_state64 *ss = &f->uc.uc_mcontext->__ss;
+    S(REG_RAX, ss->__rax); S(REG_RBX, ss->__rbx); S(REG_RCX, ss->__rcx); S(REG_RDX, ss->__rdx);
+    S(REG_RDI, ss->__rdi); S(REG_RSI, ss->__rsi); S(REG_RBP, ss->__rbp); S(REG_RSP, ss->__rsp);
+    S(REG_R8, ss->__r8); S(REG_R9, ss->__r9); S(REG_R10, ss->__r10); S(REG_R11, ss->__r11);
+    S(REG_R12, ss->__r12); S(REG_R13, ss->__r13); S(REG_R14, ss->__r14); S(REG_R15, ss->__r15);
+    S(REG_RIP, ss->__rip); S(REG_EFL, ss->__rflags);
+    if (lu->uc_mcontext.fpregs)
+        memcpy(lu->uc_mcontext.fpregs, (const char *)&f->uc.uc_mcontext->__fs + 8, 512);
+    sigset_t mask;
+    set_to_linux(&f->uc.uc_sigmask, &mask);
+    /* signals Darwin cannot name (real-time ones) keep their state */
+    for (int s = 32; s < NSIG; s++)
+        if (sigismember(&lu->uc_sigmask, s) == 1)
+            sigaddset(&mask, s);
+    lu->uc_sigmask = mask;
+}
+
 static void mb_signal_trampoline(int lsig, siginfo_t *info, void *uc)
 {
     int saved_errno = errno;
@@ -190,16 +262,14 @@ static void mb_signal_trampoline(int lsig, siginfo_t *info, void *uc)
     }
     if (h.flags & DARWIN_SA_SIGINFO) {
         struct darwin_siginfo dinfo;
+        struct darwin_signal_frame frame;
         siginfo_to_darwin(dsig, info, &dinfo);
-        /* A Darwin ucontext (mcontext with thread and float state, copied back after the
-         * handler) is built in issue #4; until then handlers get a zeroed one. */
-        static __thread unsigned char darwin_uc[1024];
-        memset(darwin_uc, 0, sizeof darwin_uc);
-        ((void (*)(int, struct darwin_siginfo *, void *))h.handler)(dsig, &dinfo, darwin_uc);
+        context_to_darwin(uc, &frame);
+        ((void (*)(int, struct darwin_siginfo *, void *))h.handler)(dsig, &dinfo, &frame.uc);
+        context_from_darwin(uc, &frame);
     } else {
         ((void (*)(int))h.handler)(dsig);
     }
-    (void)uc;
     errno = saved_errno;
 }
 
@@ -333,19 +403,6 @@ MB_EXPORT void mb_psignal(int dsig, const char *s)
 {
     int l = mb_signal_to_linux(dsig);
     psignal(l > 0 ? l : 0, s);
-}
-
-/* ---- alternate stacks: Darwin's stack_t is {sp, size, flags}, Linux's {sp, flags, size} -- */
-
-struct darwin_stack {
-    void *ss_sp;
-    size_t ss_size;
-    int ss_flags;
-};
-
-static int ss_flags_to_darwin(int l)
-{
-    return (l & SS_ONSTACK ? DARWIN_SS_ONSTACK : 0) | (l & SS_DISABLE ? DARWIN_SS_DISABLE : 0);
 }
 
 MB_EXPORT int mb_sigaltstack(const struct darwin_stack *ss, struct darwin_stack *old)

@@ -61,6 +61,48 @@ static unsigned char *emit_jmp_reg(unsigned char *p, int reg)
 
 enum { RAX = 0, RDI = 7, R10 = 10, R11 = 11 };
 
+/* ---- Darwin's syscall-stub conventions ----------------------------------------------------- */
+
+/* libsystem_kernel's stubs fail with rax = -1 in all 64 bits, even where the C type is int,
+ * and store errno before returning. Some callers depend on both: Go's runtime compares all
+ * 64 bits and reads errno through a pointer it got from __error() once. So every
+ * libsystem_kernel import is reached through this thunk: it calls the host function and,
+ * on failure, translates errno into the Darwin slot at once and returns a 64-bit -1.
+ * `wide` functions (sizes, offsets, pointers) fail only with a 64-bit -1 and are not
+ * narrowed. The thunk's own frame keeps the stack aligned, so it only suits functions
+ * whose arguments all travel in registers (the import table says which). */
+static void syscall_failed(void)
+{
+    mb_sync_errno();
+}
+
+MB_HIDDEN void *mb_make_syscall_stub(void *target, int wide)
+{
+    unsigned char *code = mb_code_alloc(64);
+    if (!code)
+        return NULL;
+    unsigned char *p = code;
+    *p++ = 0x48; *p++ = 0x83; *p++ = 0xEC; *p++ = 0x08;          /* sub $8, %rsp */
+    p = emit_movabs(p, R11, (uint64_t)(uintptr_t)target);
+    *p++ = 0x41; *p++ = 0xFF; *p++ = 0xD3;                       /* call *%r11 */
+    if (wide) {
+        *p++ = 0x48; *p++ = 0x83; *p++ = 0xF8; *p++ = 0xFF;      /* cmp $-1, %rax */
+    } else {
+        *p++ = 0x83; *p++ = 0xF8; *p++ = 0xFF;                   /* cmp $-1, %eax */
+    }
+    *p++ = 0x74; *p++ = 0x05;                                    /* je fail (+5) */
+    *p++ = 0x48; *p++ = 0x83; *p++ = 0xC4; *p++ = 0x08;          /* add $8, %rsp */
+    *p++ = 0xC3;                                                 /* ret */
+    /* fail: the stack is still aligned for a call */
+    p = emit_movabs(p, R11, (uint64_t)(uintptr_t)syscall_failed);
+    *p++ = 0x41; *p++ = 0xFF; *p++ = 0xD3;                       /* call *%r11 */
+    *p++ = 0x48; *p++ = 0x83; *p++ = 0xC4; *p++ = 0x08;          /* add $8, %rsp */
+    *p++ = 0x48; *p++ = 0xC7; *p++ = 0xC0;                       /* mov $-1, %rax */
+    *p++ = 0xFF; *p++ = 0xFF; *p++ = 0xFF; *p++ = 0xFF;
+    *p++ = 0xC3;                                                 /* ret */
+    return code;
+}
+
 /* ---- unimplemented -------------------------------------------------------------------- */
 
 struct unimpl_info {

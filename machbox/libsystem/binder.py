@@ -8,7 +8,6 @@ stub, or an "unimplemented" stub that names the call if the guest ever makes it.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 
 from machbox.libsystem import registry
 from machbox.libsystem.core import (
@@ -22,11 +21,15 @@ from machbox.libsystem.registry import DIRECT, UNIMPLEMENTED, DarwinError, Expor
 _UNWRAPPED = KERNEL_NOT_SYSCALLS | KERNEL_STACK_ARGUMENTS
 
 
-@dataclass(frozen=True)
 class Binding:
-    address: int
-    kind: str
-    library: str  # Apple (sub-)library, for messages and `machbox info`
+    """Where an import was bound and what kind of implementation is there."""
+
+    __slots__ = ("address", "kind", "library")
+
+    def __init__(self, address: int, kind: str, library: str):
+        self.address = address
+        self.kind = kind
+        self.library = library  # Apple (sub-)library, for messages and `machbox info`
 
 
 class Args:

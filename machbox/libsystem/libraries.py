@@ -7,7 +7,6 @@ else (@rpath/..., /usr/local/lib/..., an app's own dylib) is a Mach-O file to lo
 
 from __future__ import annotations
 
-import re
 
 # libSystem and everything it re-exports answer as one namespace.
 _ALIASES = {
@@ -26,16 +25,14 @@ _ALIASES = {
 }
 
 _SYSTEM_PREFIXES = ("/usr/lib/", "/System/Library/", "/System/iOSSupport/")
-_FRAMEWORK = re.compile(r"/([^/]+)\.framework/")
 
 
 def library_key(install_name: str) -> str | None:
     """The Apple library an install name refers to, or None for a Mach-O file to load."""
     if not install_name.startswith(_SYSTEM_PREFIXES):
         return None
-    m = _FRAMEWORK.search(install_name)
-    if m:
-        return m.group(1)
+    if ".framework/" in install_name:
+        return install_name.split(".framework/", 1)[0].rsplit("/", 1)[-1]
     base = install_name.rsplit("/", 1)[-1]
     stem = base.split(".", 1)[0]
     if install_name.startswith("/usr/lib/system/"):

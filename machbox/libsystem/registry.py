@@ -19,9 +19,7 @@ unimplemented. One table, read top to bottom, is the whole truth about an import
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable
+import os
 
 DIRECT = "direct"
 BRIDGE = "bridge"
@@ -75,15 +73,20 @@ AREA_MODULES = (
 )
 
 
-@dataclass(frozen=True)
 class Export:
     """One export of an Apple library as the table describes it."""
 
-    name: str
-    kind: str
-    spec: str
-    library: str  # the Apple library that exports it (for messages), e.g. "libsystem_c"
-    area: str = ""
+    __slots__ = ("name", "kind", "spec", "library", "area")
+
+    def __init__(self, name: str, kind: str, spec: str, library: str, area: str = ""):
+        self.name = name
+        self.kind = kind
+        self.spec = spec
+        self.library = library  # the Apple library exporting it (for messages): libsystem_c
+        self.area = area
+
+    def __repr__(self) -> str:
+        return f"Export({self.name!r}, {self.kind}, {self.spec!r}, {self.library})"
 
 
 class DarwinError(Exception):
@@ -96,16 +99,16 @@ class DarwinError(Exception):
 
 
 # Python implementations registered by @python, by (module, function name).
-_python_impls: dict[tuple[str, str], Callable] = {}
+_python_impls: dict = {}
 
 
-def python(func: Callable) -> Callable:
+def python(func):
     """Marks a function as the implementation of ``py:<name>`` specs in its module."""
     _python_impls[(func.__module__, func.__name__)] = func
     return func
 
 
-def python_impl(module: str, name: str) -> Callable:
+def python_impl(module: str, name: str):
     importlib.import_module(module)
     return _python_impls[(module, name)]
 
@@ -122,15 +125,18 @@ def _kind_of(spec: str, name: str, emulated: set[str]) -> str:
 
 def _apple_exports() -> dict[str, dict[str, str]]:
     """Apple library → {symbol: sub-library} from the bundled export lists."""
-    data = Path(__file__).with_name("data")
+    data = os.path.join(os.path.dirname(__file__), "data")
     out: dict[str, dict[str, str]] = {}
-    for f in sorted(data.glob("*.exports")):
+    for name in sorted(os.listdir(data)):
+        if not name.endswith(".exports"):
+            continue
         table: dict[str, str] = {}
-        for line in f.read_text().splitlines():
-            if line and not line.startswith("#"):
-                sub, _, sym = line.partition(" ")
-                table[sym] = sub
-        out[f.stem] = table
+        with open(os.path.join(data, name)) as f:
+            for line in f:
+                if line[0] != "#":
+                    sub, _, sym = line.rstrip("\n").partition(" ")
+                    table[sym] = sub
+        out[name[: -len(".exports")]] = table
     return out
 
 

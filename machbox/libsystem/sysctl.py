@@ -9,7 +9,6 @@ sysctlnametomib agree.
 from __future__ import annotations
 
 import os
-import socket
 import struct
 import time
 
@@ -93,7 +92,7 @@ TABLE = {
     "kern.maxfiles": ((1, 7), lambda: _int(245760)),
     "kern.argmax": ((1, 8), lambda: _int(1048576)),
     "kern.securelevel": ((1, 9), lambda: _int(0)),
-    "kern.hostname": ((1, 10), lambda: _string(socket.gethostname())),
+    "kern.hostname": ((1, 10), lambda: _string(os.uname().nodename)),
     "kern.hostid": ((1, 11), lambda: _int(0)),
     "kern.posix1version": ((1, 17), lambda: _int(200112)),
     "kern.ngroups": ((1, 18), lambda: _int(16)),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from array import array
-from dataclasses import dataclass, field
 
 from machbox.libsystem.binder import Binder
 from machbox.libsystem.libraries import library_key
@@ -35,13 +34,15 @@ class LoadError(Exception):
 EXIT_LIBRARY = 119
 
 
-@dataclass
 class Image:
-    plan: ImagePlan
-    base: int  # where the lowest segment (the mach header) is mapped
-    slide: int
-    deps: list = field(default_factory=list)  # per ordinal: Image, library key str, or None
-    _exports: dict | None = None
+    """A mapped Mach-O image."""
+
+    def __init__(self, plan: ImagePlan, base: int, slide: int):
+        self.plan = plan
+        self.base = base  # where the lowest segment (the mach header) is mapped
+        self.slide = slide
+        self.deps: list = []  # per ordinal: Image, Apple library key, or None (missing weak)
+        self._exports: dict | None = None
 
     @property
     def path(self) -> str:

@@ -9,8 +9,6 @@ closures do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from machbox.macho import MachO
 
 PAGE = 4096
@@ -21,54 +19,68 @@ def page_up(n: int) -> int:
     return (n + PAGE - 1) & ~(PAGE - 1)
 
 
-@dataclass(frozen=True)
 class SegmentMap:
-    name: str
-    vmaddr: int
-    vmsize: int
-    fileoff: int  # absolute offset in the file (the fat slice offset included)
-    filesize: int
-    initprot: int
-    read_only_after_fixups: bool
+    """One segment to map: where, how big, from which file bytes, with what protection."""
+
+    __slots__ = ("name", "vmaddr", "vmsize", "fileoff", "filesize", "initprot",
+                 "read_only_after_fixups")
+
+    def __init__(self, name, vmaddr, vmsize, fileoff, filesize, initprot,
+                 read_only_after_fixups):
+        self.name = name
+        self.vmaddr = vmaddr
+        self.vmsize = vmsize
+        self.fileoff = fileoff  # absolute offset in the file (the fat slice offset included)
+        self.filesize = filesize
+        self.initprot = initprot
+        self.read_only_after_fixups = read_only_after_fixups
 
 
-@dataclass(frozen=True)
 class Import:
     """A pointer-sized location that must hold the address of an imported symbol."""
 
-    address: int  # unslid
-    symbol: str
-    ordinal: int  # library ordinal: 1.. dylibs, 0 self, -1 main, -2 flat, -3 weak
-    addend: int
-    weak_import: bool
-    kind: str  # "bind" | "lazy" | "weak"
+    __slots__ = ("address", "symbol", "ordinal", "addend", "weak_import", "kind")
+
+    def __init__(self, address, symbol, ordinal, addend, weak_import, kind):
+        self.address = address  # unslid
+        self.symbol = symbol
+        self.ordinal = ordinal  # library ordinal: 1.. dylibs, 0 self, -1 main, -2 flat, -3 weak
+        self.addend = addend
+        self.weak_import = weak_import
+        self.kind = kind  # "bind" | "lazy" | "weak"
 
 
-@dataclass(frozen=True)
 class TLVPlan:
-    descriptors: int  # unslid address of __thread_vars
-    count: int
-    template: int  # unslid start of __thread_data/__thread_bss
-    init_size: int
-    total_size: int
+    """An image's thread-local variables: descriptors and the per-thread template."""
+
+    __slots__ = ("descriptors", "count", "template", "init_size", "total_size")
+
+    def __init__(self, descriptors, count, template, init_size, total_size):
+        self.descriptors = descriptors  # unslid address of __thread_vars
+        self.count = count
+        self.template = template  # unslid start of __thread_data/__thread_bss
+        self.init_size = init_size
+        self.total_size = total_size
 
 
-@dataclass
 class ImagePlan:
-    path: str
-    macho: MachO
-    segments: list[SegmentMap]
-    low: int  # lowest mapped vmaddr (the mach header's, normally)
-    span: int
-    imports: list[Import]
-    rebases: list[int] = field(default_factory=list)
-    chained: object | None = None
-    tlv: TLVPlan | None = None
-    initializers: list[int] = field(default_factory=list)
-    terminators: list[int] = field(default_factory=list)
-    unwind_info: tuple[int, int] | None = None
-    eh_frame: tuple[int, int] | None = None
-    dylibs: list = field(default_factory=list)
+    """Everything loading one image takes, in unslid addresses."""
+
+    def __init__(self, path, macho, segments, low, span, imports, chained=None, tlv=None,
+                 initializers=(), terminators=(), unwind_info=None, eh_frame=None, dylibs=()):
+        self.path = path
+        self.macho: MachO = macho
+        self.segments = segments
+        self.low = low  # lowest mapped vmaddr (the mach header's, normally)
+        self.span = span
+        self.imports = imports
+        self.chained = chained
+        self.tlv = tlv
+        self.initializers = list(initializers)
+        self.terminators = list(terminators)
+        self.unwind_info = unwind_info  # (unslid address, size) or None
+        self.eh_frame = eh_frame
+        self.dylibs = list(dylibs)
 
 
 def _mapped_segments(m: MachO) -> list[SegmentMap]:

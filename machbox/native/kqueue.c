@@ -50,25 +50,6 @@
 #define NOTE_NSECONDS 0x4u
 #define NOTE_ABSOLUTE 0x8u
 
-struct darwin_kevent {
-    uintptr_t ident;
-    int16_t filter;
-    uint16_t flags;
-    uint32_t fflags;
-    intptr_t data;
-    void *udata;
-};
-
-struct darwin_kevent64 {
-    uint64_t ident;
-    int16_t filter;
-    uint16_t flags;
-    uint32_t fflags;
-    int64_t data;
-    uint64_t udata;
-    uint64_t ext[2];
-};
-
 /* One event in machbox's own shape, converted to either Darwin layout at the edges. */
 struct kev {
     uint64_t ident;

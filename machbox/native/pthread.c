@@ -61,12 +61,12 @@ static pthread_mutex_t *host_mutex(struct dmutex *d)
     long s = atomic_load_explicit(&d->sig, memory_order_acquire);
     if (s == DARWIN_PTHREAD_MUTEX_SIG)
         return &d->m;
-    int ltype = s == DARWIN_PTHREAD_RECURSIVE_MUTEX_SIG_init ? PTHREAD_MUTEX_RECURSIVE
-                : s == DARWIN_PTHREAD_ERRORCHECK_MUTEX_SIG_init ? PTHREAD_MUTEX_ERRORCHECK
+    int ltype = s == DARWIN__PTHREAD_RECURSIVE_MUTEX_SIG_init ? PTHREAD_MUTEX_RECURSIVE
+                : s == DARWIN__PTHREAD_ERRORCHECK_MUTEX_SIG_init ? PTHREAD_MUTEX_ERRORCHECK
                                                                 : PTHREAD_MUTEX_NORMAL;
-    if (s == DARWIN_PTHREAD_MUTEX_SIG_init || s == DARWIN_PTHREAD_RECURSIVE_MUTEX_SIG_init ||
-        s == DARWIN_PTHREAD_ERRORCHECK_MUTEX_SIG_init ||
-        s == DARWIN_PTHREAD_FIRSTFIT_MUTEX_SIG_init) {
+    if (s == DARWIN__PTHREAD_MUTEX_SIG_init || s == DARWIN__PTHREAD_RECURSIVE_MUTEX_SIG_init ||
+        s == DARWIN__PTHREAD_ERRORCHECK_MUTEX_SIG_init ||
+        s == DARWIN__PTHREAD_FIRSTFIT_MUTEX_SIG_init) {
         if (atomic_compare_exchange_strong(&d->sig, &s, 1)) {
             mutex_init_type(d, ltype);
             atomic_store_explicit(&d->sig, DARWIN_PTHREAD_MUTEX_SIG, memory_order_release);
@@ -225,7 +225,7 @@ static pthread_rwlock_t *host_rwlock(struct drwlock *d)
     long s = atomic_load_explicit(&d->sig, memory_order_acquire);
     if (s == DARWIN_PTHREAD_RWLOCK_SIG)
         return &d->l;
-    if (s == DARWIN_PTHREAD_RWLOCK_SIG_init && atomic_compare_exchange_strong(&d->sig, &s, 1)) {
+    if (s == DARWIN__PTHREAD_RWLOCK_SIG_init && atomic_compare_exchange_strong(&d->sig, &s, 1)) {
         pthread_rwlock_init(&d->l, NULL);
         atomic_store_explicit(&d->sig, DARWIN_PTHREAD_RWLOCK_SIG, memory_order_release);
         return &d->l;

@@ -130,24 +130,12 @@ MB_EXPORT int mb_sigwait(const darwin_sigset_t *set, int *sig)
 
 /* ---- alternate stacks: Darwin's stack_t is {sp, size, flags}, Linux's {sp, flags, size} -- */
 
-struct darwin_stack {
-    void *ss_sp;
-    size_t ss_size;
-    int ss_flags;
-};
-
 static int ss_flags_to_darwin(int l)
 {
     return (l & SS_ONSTACK ? DARWIN_SS_ONSTACK : 0) | (l & SS_DISABLE ? DARWIN_SS_DISABLE : 0);
 }
 
 /* ---- handlers ---------------------------------------------------------------------------- */
-
-struct darwin_sigaction_user {
-    void *handler;
-    darwin_sigset_t mask;
-    int flags;
-};
 
 struct guest_handler {
     void *handler; /* the guest's function, or SIG_DFL/SIG_IGN */
@@ -173,21 +161,19 @@ static int si_code_to_darwin(int sig, int code)
 static void siginfo_to_darwin(int dsig, const siginfo_t *l, struct darwin_siginfo *d)
 {
     memset(d, 0, sizeof *d);
-#ifndef SCRATCH
     d->si_signo = dsig;
     d->si_errno = l->si_errno ? mb_errno_to_darwin(l->si_errno) : 0;
     d->si_code = si_code_to_darwin(l->si_signo, l->si_code);
-    d->si_pid = l->si_pid;
-    d->si_uid = l->si_uid;
+    d->si_pid_ = l->si_pid;
+    d->si_uid_ = l->si_uid;
     if (l->si_signo == SIGCHLD) {
-        d->si_status = (l->si_code == CLD_EXITED) ? l->si_status
+        d->si_status_ = (l->si_code == CLD_EXITED) ? l->si_status
                                                   : mb_signal_to_darwin(l->si_status);
     }
     if (l->si_signo == SIGSEGV || l->si_signo == SIGBUS || l->si_signo == SIGILL ||
         l->si_signo == SIGFPE || l->si_signo == SIGTRAP)
-        d->si_addr = (uint64_t)(uintptr_t)l->si_addr;
-    d->si_value = (uint64_t)(uintptr_t)l->si_value.sival_ptr;
-#endif
+        d->si_addr_ = (uint64_t)(uintptr_t)l->si_addr;
+    d->si_value_ = (uint64_t)(uintptr_t)l->si_value.sival_ptr;
 }
 
 /* The host context as Darwin's ucontext/mcontext (thread, float and exception state), and
@@ -284,8 +270,8 @@ static int host_flags(int dflags)
     return f;
 }
 
-MB_EXPORT int mb_sigaction(int dsig, const struct darwin_sigaction_user *act,
-                           struct darwin_sigaction_user *old)
+MB_EXPORT int mb_sigaction(int dsig, const struct darwin_sigaction *act,
+                           struct darwin_sigaction *old)
 {
     int lsig = mb_signal_to_linux(dsig);
     if (dsig <= 0 || dsig >= DARWIN_NSIG)
@@ -294,9 +280,9 @@ MB_EXPORT int mb_sigaction(int dsig, const struct darwin_sigaction_user *act,
     if (lsig <= 0) {
         /* SIGEMT, SIGINFO: Linux never raises them; the disposition is only remembered */
         if (act)
-            handlers[dsig] = (struct guest_handler){act->handler, act->flags, act->mask};
+            handlers[dsig] = (struct guest_handler){act->__sigaction_u, act->sa_flags, act->sa_mask};
         if (old)
-            *old = (struct darwin_sigaction_user){prev.handler, prev.mask, prev.flags};
+            *old = (struct darwin_sigaction){prev.handler, prev.mask, prev.flags};
         return 0;
     }
     struct sigaction lold;
@@ -305,15 +291,15 @@ MB_EXPORT int mb_sigaction(int dsig, const struct darwin_sigaction_user *act,
             return (int)mb_fail(DARWIN_EINVAL);
         struct sigaction la;
         memset(&la, 0, sizeof la);
-        set_to_linux(&act->mask, &la.sa_mask);
-        if (act->handler == NULL || act->handler == (void *)1) {
-            la.sa_handler = (void (*)(int))act->handler;
-            la.sa_flags = host_flags(act->flags) & ~SA_SIGINFO;
+        set_to_linux(&act->sa_mask, &la.sa_mask);
+        if (act->__sigaction_u == NULL || act->__sigaction_u == (void *)1) {
+            la.sa_handler = (void (*)(int))act->__sigaction_u;
+            la.sa_flags = host_flags(act->sa_flags) & ~SA_SIGINFO;
         } else {
             la.sa_sigaction = mb_signal_trampoline;
-            la.sa_flags = host_flags(act->flags);
+            la.sa_flags = host_flags(act->sa_flags);
         }
-        handlers[dsig] = (struct guest_handler){act->handler, act->flags, act->mask};
+        handlers[dsig] = (struct guest_handler){act->__sigaction_u, act->sa_flags, act->sa_mask};
         if (sigaction(lsig, &la, &lold) != 0) {
             handlers[dsig] = prev;
             return -1;
@@ -323,13 +309,13 @@ MB_EXPORT int mb_sigaction(int dsig, const struct darwin_sigaction_user *act,
     }
     if (old) {
         if (lold.sa_sigaction == mb_signal_trampoline) {
-            old->handler = prev.handler;
-            old->flags = prev.flags;
-            old->mask = prev.mask;
+            old->__sigaction_u = prev.handler;
+            old->sa_flags = prev.flags;
+            old->sa_mask = prev.mask;
         } else {
-            old->handler = (void *)lold.sa_handler;
-            old->flags = 0;
-            set_to_darwin(&lold.sa_mask, &old->mask);
+            old->__sigaction_u = (void *)lold.sa_handler;
+            old->sa_flags = 0;
+            set_to_darwin(&lold.sa_mask, &old->sa_mask);
         }
     }
     return 0;
@@ -338,21 +324,21 @@ MB_EXPORT int mb_sigaction(int dsig, const struct darwin_sigaction_user *act,
 /* signal(3): BSD semantics, the handler stays installed and calls restart. */
 MB_EXPORT void *mb_signal(int dsig, void *handler)
 {
-    struct darwin_sigaction_user act = {handler, 0, DARWIN_SA_RESTART}, old;
+    struct darwin_sigaction act = {handler, 0, DARWIN_SA_RESTART}, old;
     if (mb_sigaction(dsig, &act, &old) != 0)
         return (void *)-1; /* SIG_ERR */
-    return old.handler;
+    return old.__sigaction_u;
 }
 
 MB_EXPORT int mb_siginterrupt(int dsig, int flag)
 {
-    struct darwin_sigaction_user act;
+    struct darwin_sigaction act;
     if (mb_sigaction(dsig, NULL, &act) != 0)
         return -1;
     if (flag)
-        act.flags &= ~DARWIN_SA_RESTART;
+        act.sa_flags &= ~DARWIN_SA_RESTART;
     else
-        act.flags |= DARWIN_SA_RESTART;
+        act.sa_flags |= DARWIN_SA_RESTART;
     return mb_sigaction(dsig, &act, NULL);
 }
 

@@ -21,11 +21,7 @@ MB_EXPORT uint64_t mb_mach_approximate_time(void) { return ns_of(CLOCK_MONOTONIC
 MB_EXPORT uint64_t mb_mach_continuous_time(void) { return ns_of(CLOCK_BOOTTIME); }
 MB_EXPORT uint64_t mb_mach_continuous_approximate_time(void) { return ns_of(CLOCK_BOOTTIME); }
 
-struct darwin_timebase {
-    uint32_t numer, denom;
-};
-
-MB_EXPORT int mb_mach_timebase_info(struct darwin_timebase *tb)
+MB_EXPORT int mb_mach_timebase_info(struct darwin_mach_timebase_info *tb)
 {
     tb->numer = 1;
     tb->denom = 1;

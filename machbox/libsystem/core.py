@@ -17,7 +17,7 @@ EXPORTS = {
         "_exit": "mb_exit",
         "__exit": "=_exit",
         "__Exit": "=_Exit",
-        "_atexit": "=",
+        "_atexit": "mb_atexit",
         "___cxa_atexit": "=__cxa_atexit",
         "___cxa_finalize": "=__cxa_finalize",
         "_abort": "=",

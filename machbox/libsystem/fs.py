@@ -1,7 +1,9 @@
 """Files and directories. Calls whose structures, flags or constants differ are bridges
 (native/fs.c); plain descriptor and path calls with identical ABIs go to the host."""
 
-EMULATED = {"_clonefile", "_clonefileat", "_fclonefileat"}
+EMULATED = {"_clonefile", "_clonefileat", "_fclonefileat", "_copyfile", "_fcopyfile",
+            "_copyfile_state_alloc", "_copyfile_state_free", "_copyfile_state_get",
+            "_copyfile_state_set"}
 
 _STAT64 = {  # the 64-bit-inode struct stat (the only layout of stat64 and of $INODE64)
     "stat": "mb_stat64", "lstat": "mb_lstat64", "fstat": "mb_fstat64", "fstatat": "mb_fstatat64",
@@ -63,6 +65,12 @@ EXPORTS = {
         "_scandir$INODE64": "mb_scandir",
         "_alphasort$INODE64": "mb_alphasort",
         "___getdirentries64": "mb___getdirentries64",
+        "_copyfile": "mb_copyfile",
+        "_fcopyfile": "mb_fcopyfile",
+        "_copyfile_state_alloc": "mb_copyfile_state_alloc",
+        "_copyfile_state_free": "mb_copyfile_state_free",
+        "_copyfile_state_get": "mb_copyfile_state_get",
+        "_copyfile_state_set": "mb_copyfile_state_set",
         # Copy-on-write clones need APFS; Darwin answers ENOTSUP on other volumes and
         # callers (Rust's fs::copy) fall back to copying.
         "_clonefile": "py:enotsup",

@@ -711,3 +711,171 @@ MB_EXPORT int mb_ioctl(int fd, unsigned long request, ...)
         return (int)mb_fail(DARWIN_ENOTTY);
     return ioctl(fd, (unsigned long)lreq, arg);
 }
+
+/* ---- copyfile(3): data, mode and times, extended attributes, directory trees ---------- */
+
+struct mb_copyfile_state {
+    int64_t copied;
+    int src_fd, dst_fd;
+};
+
+MB_EXPORT struct mb_copyfile_state *mb_copyfile_state_alloc(void)
+{
+    struct mb_copyfile_state *s = calloc(1, sizeof *s);
+    if (s)
+        s->src_fd = s->dst_fd = -1;
+    return s;
+}
+
+MB_EXPORT int mb_copyfile_state_free(struct mb_copyfile_state *s)
+{
+    free(s);
+    return 0;
+}
+
+MB_EXPORT int mb_copyfile_state_get(struct mb_copyfile_state *s, uint32_t flag, void *dst)
+{
+    switch (flag) {
+    case DARWIN_COPYFILE_STATE_COPIED: *(int64_t *)dst = s->copied; return 0;
+    case DARWIN_COPYFILE_STATE_SRC_FD: *(int *)dst = s->src_fd; return 0;
+    case DARWIN_COPYFILE_STATE_DST_FD: *(int *)dst = s->dst_fd; return 0;
+    default: return (int)mb_fail(DARWIN_EINVAL);
+    }
+}
+
+MB_EXPORT int mb_copyfile_state_set(struct mb_copyfile_state *s, uint32_t flag, const void *src)
+{
+    (void)s; (void)flag; (void)src;
+    return 0; /* callbacks and status are optional; nothing here reports progress */
+}
+
+static int copy_data(int in, int out, struct mb_copyfile_state *s)
+{
+    off_t from = 0;
+    for (;;) {
+        ssize_t n = copy_file_range(in, &from, out, NULL, 1 << 30, 0);
+        if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+            char buf[65536];
+            n = pread(in, buf, sizeof buf, from);
+            if (n > 0 && write(out, buf, (size_t)n) != n)
+                return -1;
+            if (n > 0)
+                from += n;
+        }
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        if (s)
+            s->copied += n;
+    }
+    errno = 0;
+    return 0;
+}
+
+static void copy_xattrs(int in, int out)
+{
+    char names[4096];
+    ssize_t len = flistxattr(in, names, sizeof names);
+    for (ssize_t i = 0; i < len; i += (ssize_t)strlen(names + i) + 1) {
+        char value[65536];
+        ssize_t v = fgetxattr(in, names + i, value, sizeof value);
+        if (v >= 0)
+            fsetxattr(out, names + i, value, (size_t)v, 0);
+    }
+    errno = 0;
+}
+
+MB_EXPORT int mb_fcopyfile(int in, int out, struct mb_copyfile_state *s, uint32_t flags)
+{
+    if (s) {
+        s->src_fd = in;
+        s->dst_fd = out;
+    }
+    struct stat st;
+    if (fstat(in, &st) != 0)
+        return -1;
+    if ((flags & DARWIN_COPYFILE_DATA) && S_ISREG(st.st_mode) && copy_data(in, out, s) != 0)
+        return -1;
+    if (flags & DARWIN_COPYFILE_XATTR)
+        copy_xattrs(in, out);
+    if (flags & DARWIN_COPYFILE_STAT) {
+        fchmod(out, st.st_mode & 07777);
+        struct timespec t[2] = {st.st_atim, st.st_mtim};
+        futimens(out, t);
+        errno = 0;
+    }
+    return 0;
+}
+
+static int copy_tree(const char *from, const char *to, struct mb_copyfile_state *s,
+                     uint32_t flags, int depth)
+{
+    struct stat st;
+    int nofollow = flags & (DARWIN_COPYFILE_NOFOLLOW_SRC | DARWIN_COPYFILE_NOFOLLOW);
+    if ((nofollow ? lstat(from, &st) : stat(from, &st)) != 0)
+        return -1;
+    if (S_ISLNK(st.st_mode)) {
+        char target[4096];
+        ssize_t n = readlink(from, target, sizeof target - 1);
+        if (n < 0)
+            return -1;
+        target[n] = 0;
+        return symlink(target, to);
+    }
+    if (S_ISDIR(st.st_mode)) {
+        if (!(flags & DARWIN_COPYFILE_RECURSIVE) && depth == 0)
+            return (int)mb_fail(DARWIN_EISDIR);
+        if (mkdir(to, st.st_mode & 07777) != 0 && errno != EEXIST)
+            return -1;
+        DIR *d = opendir(from);
+        if (!d)
+            return -1;
+        struct dirent *e;
+        int r = 0;
+        while (r == 0 && (e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char a[4096], b[4096];
+            snprintf(a, sizeof a, "%s/%s", from, e->d_name);
+            snprintf(b, sizeof b, "%s/%s", to, e->d_name);
+            r = copy_tree(a, b, s, flags, depth + 1);
+        }
+        closedir(d);
+        errno = 0;
+        return r;
+    }
+    int in = open(from, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+    if (in < 0)
+        return -1;
+    int oflags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+    if (flags & DARWIN_COPYFILE_EXCL)
+        oflags |= O_EXCL;
+    if (flags & (DARWIN_COPYFILE_NOFOLLOW_DST | DARWIN_COPYFILE_NOFOLLOW))
+        oflags |= O_NOFOLLOW;
+    int out = open(to, oflags, st.st_mode & 07777);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        errno = e;
+        return -1;
+    }
+    int r = mb_fcopyfile(in, out, s, flags);
+    int e = errno;
+    close(in);
+    close(out);
+    errno = e;
+    return r;
+}
+
+MB_EXPORT int mb_copyfile(const char *from, const char *to, struct mb_copyfile_state *s,
+                          uint32_t flags)
+{
+    if (!from || !to)
+        return (int)mb_fail(DARWIN_EINVAL);
+    if (copy_tree(from, to, s, flags, 0) != 0)
+        return -1;
+    if (flags & (DARWIN_COPYFILE_MOVE | DARWIN_COPYFILE_UNLINK))
+        return remove(from);
+    return 0;
+}

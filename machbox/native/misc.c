@@ -130,3 +130,46 @@ MB_EXPORT void *mb_xpc_date_create_from_current(void)
     static struct { void *isa; int64_t ns; } date;
     return &date;
 }
+
+/* ---- BSD string functions glibc (before 2.38) lacks ------------------------------------ */
+
+MB_EXPORT size_t mb_strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t len = strlen(src);
+    if (size) {
+        size_t n = len < size - 1 ? len : size - 1;
+        memcpy(dst, src, n);
+        dst[n] = 0;
+    }
+    return len;
+}
+
+MB_EXPORT size_t mb_strlcat(char *dst, const char *src, size_t size)
+{
+    size_t dl = strnlen(dst, size);
+    if (dl == size)
+        return size + strlen(src);
+    return dl + mb_strlcpy(dst + dl, src, size - dl);
+}
+
+MB_EXPORT size_t mb___strlcpy_chk(char *dst, const char *src, size_t size, size_t dstlen)
+{
+    if (size > dstlen)
+        abort(); /* Darwin's __chk_fail: a buffer overflow the compiler could see */
+    return mb_strlcpy(dst, src, size);
+}
+
+MB_EXPORT size_t mb___strlcat_chk(char *dst, const char *src, size_t size, size_t dstlen)
+{
+    if (size > dstlen)
+        abort();
+    return mb_strlcat(dst, src, size);
+}
+
+/* atexit lives in glibc's static libc_nonshared, so it has no exported symbol to bind. */
+extern int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
+
+MB_EXPORT int mb_atexit(void (*fn)(void))
+{
+    return __cxa_atexit((void (*)(void *))(void *)fn, NULL, NULL);
+}

@@ -1,0 +1,162 @@
+"""Building the test programs with PyPI's ziglang, for x86_64-macos and x86_64-linux-gnu.
+
+Outputs are cached in tests/.build/<target>/ under a name that includes a hash of the
+sources, flags and zig version, so a rerun rebuilds only what changed. zig's own cache
+(~/.cache/zig) keeps its libc++ builds between runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shlex
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROGRAMS = HERE / "programs"
+BUILD = HERE / ".build"
+MACOS = "x86_64-macos"
+LINUX = "x86_64-linux-gnu"
+TARGETS = (MACOS, LINUX)
+RECIPE = "2"  # bump when the way programs are built changes, to invalidate the cache
+
+
+class BuildError(Exception):
+    pass
+
+
+def zig_version() -> str:
+    if not hasattr(zig_version, "cached"):
+        out = subprocess.run([sys.executable, "-m", "ziglang", "version"], capture_output=True,
+                             text=True)
+        zig_version.cached = out.stdout.strip() or "unknown"
+    return zig_version.cached
+
+
+class Program:
+    """A test program and its directives (leading `// key: value` comments)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.name = path.stem
+        self.cxx = path.suffix == ".cpp"
+        self.directives: dict[str, list[str]] = {}
+        for line in path.read_text().splitlines():
+            if not line.startswith("//"):
+                break
+            key, sep, value = line[2:].strip().partition(":")
+            if sep:
+                self.directives.setdefault(key.strip(), []).append(value.strip())
+            elif line[2:].strip():
+                self.directives.setdefault(line[2:].strip(), []).append("")
+
+    def get(self, key: str, default: str = "") -> str:
+        v = self.directives.get(key)
+        return v[0] if v else default
+
+    @property
+    def args(self) -> list[str]:
+        return shlex.split(self.get("args"))
+
+    @property
+    def stdin(self) -> bytes:
+        f = self.path.with_suffix(".stdin")
+        if f.exists():
+            return f.read_bytes()
+        return self.get("stdin").encode().decode("unicode_escape").encode("latin-1")
+
+    @property
+    def env(self) -> dict[str, str]:
+        out = {}
+        for item in self.directives.get("env", []):
+            k, _, v = item.partition("=")
+            out[k] = v
+        return out
+
+    @property
+    def flags(self) -> list[str]:
+        return shlex.split(" ".join(self.directives.get("flags", [])))
+
+    @property
+    def darwin_only(self) -> bool:
+        return "darwin-only" in self.directives
+
+    @property
+    def files(self) -> list[str]:
+        return shlex.split(" ".join(self.directives.get("files", [])))
+
+    @property
+    def dylib_sources(self) -> list[Path]:
+        return [PROGRAMS / d for d in shlex.split(" ".join(self.directives.get("dylib", [])))]
+
+
+def programs() -> list[Program]:
+    return sorted((Program(p) for p in PROGRAMS.glob("*.c*") if p.suffix in (".c", ".cpp")),
+                  key=lambda p: p.name)
+
+
+def _digest(program: Program, target: str) -> str:
+    h = hashlib.sha256()
+    for src in [program.path, *program.dylib_sources]:
+        h.update(src.read_bytes())
+    h.update(" ".join(program.flags).encode())
+    h.update(target.encode())
+    h.update(zig_version().encode())
+    h.update(RECIPE.encode())
+    return h.hexdigest()[:16]
+
+
+def _zig(cxx: bool, target: str, args: list[str]) -> None:
+    cmd = [sys.executable, "-m", "ziglang", "c++" if cxx else "cc", "-target", target,
+           "-O1", "-g0", "-Wno-unused-command-line-argument", *args]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise BuildError(f"{' '.join(cmd)}\n{p.stderr[-4000:]}")
+
+
+def build(program: Program, target: str) -> Path:
+    """The program built for `target` (cached); a dylib it names is built beside it."""
+    outdir = BUILD / target / f"{program.name}-{_digest(program, target)}"
+    exe = outdir / program.name
+    if exe.exists():
+        return exe
+    tmp = outdir.with_name(outdir.name + f".tmp{os.getpid()}")
+    tmp.mkdir(parents=True, exist_ok=True)
+    extra = []
+    for lib in program.dylib_sources:
+        if target == MACOS:
+            out = tmp / f"lib{lib.stem}.dylib"
+            _zig(lib.suffix == ".cpp", target, ["-shared", "-o", str(out), str(lib),
+                                                f"-Wl,-install_name,@rpath/lib{lib.stem}.dylib"])
+            extra += [str(out), "-Wl,-rpath,@executable_path"]
+        else:
+            out = tmp / f"lib{lib.stem}.so"
+            _zig(lib.suffix == ".cpp", target, ["-shared", "-fPIC", "-o", str(out), str(lib),
+                                                f"-Wl,-soname,lib{lib.stem}.so"])
+            extra += [f"-L{tmp}", f"-l{lib.stem}", "-Wl,-rpath,$ORIGIN"]
+    _zig(program.cxx, target, ["-o", str(tmp / program.name), str(program.path), *extra,
+                               *program.flags])
+    try:
+        tmp.rename(outdir)
+    except OSError:  # built concurrently by another run
+        pass
+    return exe
+
+
+def build_all(progs: list[Program], jobs: int = 2) -> dict[tuple[str, str], Path | BuildError]:
+    """Builds every program for both targets; failures are returned, not raised."""
+    def one(item):
+        prog, target = item
+        try:
+            return (prog.name, target), build(prog, target)
+        except BuildError as e:
+            return (prog.name, target), e
+
+    items = [(p, t) for p in progs for t in TARGETS if not (p.darwin_only and t == LINUX)]
+    # C++ first: zig builds its libc++ once per target, the rest reuse it
+    items.sort(key=lambda it: not it[0].cxx)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return dict(pool.map(one, items))

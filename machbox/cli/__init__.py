@@ -1,6 +1,6 @@
 """The ``machbox`` command.
 
-    machbox run [OPTIONS] PROGRAM [ARGS...]   run a macOS program
+    machbox run [--argv0 NAME] PROGRAM [ARGS...]   run a macOS program (argv[0] = NAME)
     machbox --version
 
 Exit statuses of machbox itself (a guest's own status passes through unchanged; a guest
@@ -32,7 +32,7 @@ EXIT_INTERNAL = 125
 EXIT_CANNOT_EXECUTE = 126
 EXIT_NOT_FOUND = 127
 
-USAGE = """usage: machbox run [--] PROGRAM [ARGS...]
+USAGE = """usage: machbox run [--argv0 NAME] [--] PROGRAM [ARGS...]
        machbox --version
 
 Runs an unmodified macOS (x86_64 Mach-O) command-line program on Linux."""
@@ -44,14 +44,21 @@ def fail(message: str, status: int) -> int:
 
 
 def cmd_run(args: list[str]) -> int:
-    if args and args[0] == "--":
-        args = args[1:]
-    if not args or args[0].startswith("-") and args[0] != "-":
-        if args and args[0] in ("-h", "--help"):
+    argv0 = None
+    while args and args[0].startswith("-"):
+        opt = args.pop(0)
+        if opt == "--":
+            break
+        if opt in ("-h", "--help"):
             print(USAGE)
             return 0
-        if args:
-            return fail(f"run: unknown option {args[0]}\n{USAGE}", EXIT_USAGE)
+        if opt == "--argv0" and args:
+            argv0 = args.pop(0)
+        elif opt.startswith("--argv0="):
+            argv0 = opt.split("=", 1)[1]
+        else:
+            return fail(f"run: unknown option {opt}\n{USAGE}", EXIT_USAGE)
+    if not args:
         return fail(f"run: no program given\n{USAGE}", EXIT_USAGE)
     program = args[0]
     if not os.path.exists(program):
@@ -62,7 +69,7 @@ def cmd_run(args: list[str]) -> int:
         return fail(f"{program}: permission denied", EXIT_CANNOT_EXECUTE)
     from machbox.loader.launch import launch
 
-    return launch(program, args)
+    return launch(program, [argv0 if argv0 is not None else program] + args[1:])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,6 +37,7 @@ def launch(program: str, argv: list[str]) -> int:
     from machbox import _native as native
 
     native.setup()
+    native.set_reentry([sys.executable, "-m", "machbox", "run"])
     loader = Loader(native, program)
     try:
         main = loader.load(program, m)

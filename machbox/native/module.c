@@ -311,6 +311,26 @@ static PyObject *py_add_image(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+MB_HIDDEN void mb_set_reentry(char **argv, int n);
+
+/* set_reentry(argv): how a Mach-O child is started (exec/posix_spawn re-enter machbox). */
+static PyObject *py_set_reentry(PyObject *self, PyObject *list)
+{
+    if (!PyList_Check(list))
+        return PyErr_Format(PyExc_TypeError, "a list");
+    Py_ssize_t n = PyList_Size(list);
+    char **v = calloc((size_t)n + 1, sizeof(char *));
+    if (!v)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const char *s = PyUnicode_AsUTF8(PyList_GetItem(list, i));
+        if (!s || !(v[i] = strdup(s)))
+            return NULL;
+    }
+    mb_set_reentry(v, (int)n);
+    Py_RETURN_NONE;
+}
+
 /* ---- starting the guest ------------------------------------------------------------ */
 
 static char **strv_from_list(PyObject *list)
@@ -359,6 +379,18 @@ struct darwin_program_vars {
     const char **progname;
 };
 static struct darwin_program_vars program_vars;
+
+/* A fresh process's stdio: stdout line-buffered on a terminal and fully buffered
+ * otherwise, stderr unbuffered. Python changes this (PYTHONUNBUFFERED, -u) before the
+ * guest's first output, which would make an _exit() flush what it must not. */
+static void restore_default_stdio(void)
+{
+    /* glibc keeps an unbuffered stream's one-byte buffer unless handed a real one */
+    static char in_buf[BUFSIZ], out_buf[BUFSIZ];
+    setvbuf(stdin, in_buf, _IOFBF, sizeof in_buf);
+    setvbuf(stdout, out_buf, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, sizeof out_buf);
+    setvbuf(stderr, NULL, _IONBF, 0);
+}
 
 static void restore_default_signals(void)
 {
@@ -415,6 +447,7 @@ static PyObject *py_run(PyObject *self, PyObject *args)
                                                 &mb_program.progname};
     fflush(stdout);
     fflush(stderr);
+    restore_default_stdio();
     restore_default_signals();
     Py_BEGIN_ALLOW_THREADS
     call_inits(fns, n);
@@ -480,6 +513,7 @@ static PyMethodDef methods[] = {
     {"register_unwind", py_register_unwind, METH_VARARGS, "register_unwind(base, ui, n, eh, n)"},
     {"tlv_register", py_tlv_register, METH_VARARGS, "tlv_register(desc, count, init, n, total)"},
     {"add_image", py_add_image, METH_VARARGS, "add_image(mh, slide, path)"},
+    {"set_reentry", py_set_reentry, METH_O, "set_reentry(argv prefix for Mach-O children)"},
     {"set_program", py_set_program, METH_VARARGS, "set_program(mh, argv, apple, exe_path)"},
     {"run", py_run, METH_VARARGS, "run(initializers, kind, entry): never returns"},
     {"call_initializers", py_call_initializers, METH_O, "call_initializers(addresses)"},

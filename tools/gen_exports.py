@@ -36,28 +36,46 @@ def flow_lists(text: str) -> list[tuple[str, list[str]]]:
 
 
 def exports(tbd_text: str) -> list[tuple[str, str]]:
-    rows = []
-    for doc in tbd_text.split("--- !tapi-tbd")[1:]:
-        m = re.search(r"install-name:\s*'([^']+)'", doc)
-        if not m:
-            continue
-        sub = Path(m.group(1)).name.split(".")[0]
-        section = doc.split("\nexports:", 1)
-        if len(section) < 2:
-            continue
-        body = re.split(r"\n[a-z-]+:", section[1], maxsplit=1)[0]
-        for block in re.split(r"\n\s*- targets:", body)[1:]:
-            lists = flow_lists("targets:" + block)
-            if not lists or TARGET not in lists[0][1]:
+    """(sub-library, symbol) for every symbol; a symbol one library defines and another
+    re-exports is listed once, under the library that defines it."""
+    owner: dict[str, str] = {}
+    for key in ("exports", "reexports"):
+        for doc in tbd_text.split("--- !tapi-tbd")[1:]:
+            m = re.search(r"install-name:\s*'([^']+)'", doc)
+            if not m:
                 continue
-            for key, items in lists[1:]:
-                if key in ("symbols", "weak-symbols", "thread-local-symbols"):
-                    # $ld$... entries are linker directives, not symbols
-                    rows.extend((sub, s) for s in items if not s.startswith("$ld$"))
-                elif key == "objc-classes":
-                    rows.extend((sub, f"_OBJC_CLASS_$_{s}") for s in items)
-                    rows.extend((sub, f"_OBJC_METACLASS_$_{s}") for s in items)
-    return sorted(set(rows), key=lambda r: (r[1], r[0]))
+            sub = Path(m.group(1)).name.split(".")[0]
+            for body in sections(doc, (key,)):
+                for _, sym in section_symbols(sub, body):
+                    owner.setdefault(sym, sub)
+    return sorted(((sub, sym) for sym, sub in owner.items()), key=lambda r: (r[1], r[0]))
+
+
+def sections(doc: str, keys: tuple[str, ...]) -> list[str]:
+    """The bodies of the top-level `key:` sections of one tbd document. A library's
+    `reexports:` are symbols it passes on from another one (libsystem_c's memcpy)."""
+    out = []
+    for key in keys:
+        parts = doc.split(f"\n{key}:", 1)
+        if len(parts) == 2:
+            out.append(re.split(r"\n[a-z-]+:", parts[1], maxsplit=1)[0])
+    return out
+
+
+def section_symbols(sub: str, body: str) -> list[tuple[str, str]]:
+    rows = []
+    for block in re.split(r"\n\s*- targets:", body)[1:]:
+        lists = flow_lists("targets:" + block)
+        if not lists or TARGET not in lists[0][1]:
+            continue
+        for key, items in lists[1:]:
+            if key in ("symbols", "weak-symbols", "thread-local-symbols"):
+                # $ld$... entries are linker directives, not symbols
+                rows.extend((sub, s) for s in items if not s.startswith("$ld$"))
+            elif key == "objc-classes":
+                rows.extend((sub, f"_OBJC_CLASS_$_{s}") for s in items)
+                rows.extend((sub, f"_OBJC_METACLASS_$_{s}") for s in items)
+    return rows
 
 
 def render(rows: list[tuple[str, str]]) -> str:
@@ -69,8 +87,13 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tbd", type=Path)
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--check", action="store_true", help="fail if --out is not current")
     args = ap.parse_args(argv)
     rows = exports((args.tbd or zig_tbd()).read_text())
+    if args.check:
+        current = args.out.exists() and args.out.read_text() == render(rows)
+        print(f"{args.out} is {'current' if current else 'STALE: run tools/gen_exports.py'}")
+        return 0 if current else 1
     args.out.write_text(render(rows))
     print(f"{len(rows)} exports written to {args.out}")
     return 0

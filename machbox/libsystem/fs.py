@@ -85,7 +85,7 @@ EXPORTS = {
             "munlock", "mlockall", "munlockall", "mincore", "isatty", "ttyname", "ttyname_r",
             "utimes", "futimes", "lutimes", "utime", "chroot", "sync", "getdtablesize",
             "getpagesize", "mkstemp", "mkostemp", "mkstemps", "mkostemps", "mkdtemp",
-            "mktemp", "tmpnam", "dirname", "shm_open", "shm_unlink", "posix_fallocate", "remove",
+            "mktemp", "tmpnam", "dirname", "shm_open", "shm_unlink", "remove",
         )},
         "_realpath$DARWIN_EXTSN": "=realpath",
         "_basename": "=__xpg_basename",  # glibc's plain basename is the GNU variant

@@ -53,8 +53,8 @@ EXPORTS = {
             "fork", "alarm", "pause", "sleep", "usleep", "getgrgid", "getgrnam", "getgrgid_r",
             "getgrnam_r", "getgrent", "setgrent", "endgrent", "setpwent", "endpwent",
             "gethostname", "sethostname", "getdomainname", "getenv", "setenv", "unsetenv",
-            "putenv", "clearenv", "getopt", "getopt_long", "getopt_long_only", "getsubopt",
-            "daemon", "at_quick_exit", "quick_exit", "getloadavg", "tcgetpgrp",
+            "putenv", "getopt", "getopt_long", "getopt_long_only", "getsubopt",
+            "daemon", "quick_exit", "getloadavg", "tcgetpgrp",
             "tcsetpgrp", "ctermid", "getentropy", "setlogin",
         )},
         "_vfork": "=fork",  # a copy of machbox, Python included, cannot share the parent's memory

@@ -4,11 +4,11 @@ EMULATED = {"_memset_pattern4", "_memset_pattern8", "_memset_pattern16", "_mallo
             "_malloc_good_size"}
 
 _STRING = (
-    "memchr", "memcmp", "memcpy", "memmove", "memset", "memccpy", "memmem", "memrchr",
-    "bcmp", "bcopy", "bzero", "explicit_bzero", "strcat", "strchr", "strcmp", "strcpy",
+    "memchr", "memcmp", "memcpy", "memmove", "memset", "memccpy", "memmem",
+    "bcmp", "bcopy", "bzero", "strcat", "strchr", "strcmp", "strcpy",
     "strcspn", "strdup", "strlen", "strncat", "strncmp", "strncpy", "strndup", "strnlen",
     "strpbrk", "strrchr", "strsep", "strspn", "strstr", "strtok", "strtok_r", "strcasecmp",
-    "strncasecmp", "strcasestr", "stpcpy", "stpncpy", "index", "rindex", "ffs", "ffsl", "ffsll", "fls", "flsl", "swab",
+    "strncasecmp", "strcasestr", "stpcpy", "stpncpy", "index", "rindex", "ffs", "ffsl", "ffsll", "swab",
     "wcslen", "wcscmp", "wcsncmp", "wcscpy", "wcsncpy", "wcscat", "wcsncat", "wcschr",
     "wcsrchr", "wcsstr", "wcsspn", "wcscspn", "wcspbrk", "wcstok", "wcsdup", "wcsnlen",
     "wcscasecmp", "wcsncasecmp", "wmemchr", "wmemcmp", "wmemcpy", "wmemmove", "wmemset",
@@ -17,15 +17,14 @@ _STRING = (
 _STDLIB = (
     "atoi", "atol", "atoll", "atof", "strtol", "strtoul", "strtoll", "strtoull", "strtod",
     "strtof", "strtold", "strtoimax", "strtoumax", "abs", "labs", "llabs", "div", "ldiv",
-    "lldiv", "imaxabs", "imaxdiv", "qsort", "bsearch", "heapsort", "mergesort", "lsearch",
+    "lldiv", "imaxabs", "imaxdiv", "qsort", "bsearch", "lsearch",
     "lfind", "rand", "srand", "rand_r", "random", "srandom", "initstate", "setstate",
     "drand48", "erand48", "lrand48", "nrand48", "mrand48", "jrand48", "srand48", "seed48",
     "lcong48", "arc4random", "arc4random_buf", "arc4random_uniform", "malloc", "calloc",
-    "realloc", "free", "valloc", "aligned_alloc", "posix_memalign", "reallocf", "a64l",
+    "realloc", "free", "valloc", "aligned_alloc", "posix_memalign", "a64l",
     "l64a", "ecvt", "fcvt", "gcvt", "ptsname", "grantpt",
     "unlockpt", "posix_openpt", "insque", "remque", "hsearch",
-    "hcreate", "hdestroy", "tsearch", "tfind", "tdelete", "twalk", "tdestroy", "strtonum",
-    "reallocarray", "recallocarray", "freezero", "strmode", "fnmatch", "glob_pattern_p",
+    "hcreate", "hdestroy", "tsearch", "tfind", "tdelete", "twalk", "fnmatch",
 )
 _MATH = (
     "acos", "acosf", "acosh", "acoshf", "acoshl", "acosl", "asin", "asinf", "asinh", "asinhf",
@@ -66,6 +65,9 @@ EXPORTS = {
         "___strncat_chk": "=__strncat_chk",
         "___stpcpy_chk": "=__stpcpy_chk",
         "___stpncpy_chk": "=__stpncpy_chk",
+        # BSD functions glibc lacks (bsd.c)
+        **{f"_{n}": f"mb_{n}" for n in (
+            "fls", "flsl", "flsll", "heapsort", "mergesort", "reallocf", "strtonum", "strmode")},
         "_strlcpy": "mb_strlcpy",
         "_strlcat": "mb_strlcat",
         "___strlcpy_chk": "mb___strlcpy_chk",

@@ -1,29 +1,61 @@
 #!/bin/sh
 # Installs the host libraries machbox binds macOS programs to, on Debian/Ubuntu:
-# LLVM libc++/libc++abi/libunwind (the same std::__1 ABI as Apple's libc++), zlib.
+# LLVM libc++/libc++abi/libunwind (the same std::__1 ABI as Apple's libc++) and zlib.
 # Run by `./dev setup`; safe to run again. Needs root (or sudo) only when something is missing.
 set -eu
 
-PACKAGES="libc++1-16 libc++abi1-16 libunwind-16 zlib1g"
+# The shared objects machbox opens, and how to tell whether the host already has them.
+has_lib() { ldconfig -p 2>/dev/null | grep -q "^[[:space:]]*$1 "; }
 
-missing=""
-for p in $PACKAGES; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+missing_libs=""
+for lib in libc++.so.1 libc++abi.so.1 libunwind.so.1 libz.so.1; do
+    has_lib "$lib" || missing_libs="$missing_libs $lib"
 done
-[ -z "$missing" ] && exit 0
+[ -z "$missing_libs" ] && exit 0
 
-echo "machbox: installing host libraries:$missing" >&2
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "machbox: missing host libraries:$missing_libs" >&2
+    echo "machbox: install LLVM's libc++, libc++abi and libunwind and zlib with your package manager" >&2
+    exit 1
+fi
+
 if [ "$(id -u)" = 0 ]; then
     SUDO=""
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
     SUDO="sudo"
 else
-    echo "machbox: these Debian packages are needed:$missing" >&2
-    echo "machbox: run as root: apt-get install -y$missing" >&2
+    echo "machbox: missing host libraries:$missing_libs" >&2
+    echo "machbox: run as root: sh scripts/setup-host.sh (it uses apt-get)" >&2
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 || {
-    $SUDO apt-get update -qq >/dev/null 2>&1
-    $SUDO apt-get install -y --no-install-recommends $missing >/dev/null
+
+# LLVM's runtime packages carry the LLVM version in their names (libc++1-16, libunwind-16);
+# take the newest version that has all three, refreshing the package lists if none is known.
+llvm_version() {
+    apt-cache search --names-only '^libunwind-[0-9]+$' 2>/dev/null | sed -n 's/^libunwind-\([0-9]*\) .*/\1/p' \
+        | sort -rn | while read -r v; do
+            if apt-cache show "libc++1-$v" "libc++abi1-$v" >/dev/null 2>&1; then
+                echo "$v"
+                break
+            fi
+        done
 }
+v=$(llvm_version)
+if [ -z "$v" ]; then
+    $SUDO apt-get update -qq >/dev/null 2>&1 || true
+    v=$(llvm_version)
+fi
+if [ -z "$v" ]; then
+    echo "machbox: apt knows no libc++1-N/libc++abi1-N/libunwind-N packages to install" >&2
+    exit 1
+fi
+packages="libc++1-$v libc++abi1-$v libunwind-$v zlib1g"
+echo "machbox: installing host libraries: $packages" >&2
+$SUDO apt-get install -y --no-install-recommends $packages >/dev/null 2>&1 || {
+    $SUDO apt-get update -qq >/dev/null 2>&1
+    $SUDO apt-get install -y --no-install-recommends $packages >/dev/null
+}
+for lib in $missing_libs; do
+    has_lib "$lib" || { echo "machbox: $lib is still missing after installing $packages" >&2; exit 1; }
+done

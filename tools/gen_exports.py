@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes machbox/libsystem/data/libSystem.exports from the libSystem.tbd that zig ships.
 
-Each line is "SUBLIBRARY SYMBOL" for a symbol libSystem exports (directly or through a
-re-exported sub-library) on x86_64 macOS. The list is Apple's interface (names only), kept
+It lists every symbol libSystem exports on x86_64 macOS (directly or through a re-exported
+sub-library) under a "[sub-library]" line. The list is Apple's interface (names only), kept
 in the repository so machbox needs no zig at run time; tests/test_libsystem_table.py checks
 it is current.
 
@@ -79,8 +79,12 @@ def section_symbols(sub: str, body: str) -> list[tuple[str, str]]:
 
 
 def render(rows: list[tuple[str, str]]) -> str:
-    head = "# libSystem.B.dylib exports on x86_64-macos: SUBLIBRARY SYMBOL (tools/gen_exports.py)\n"
-    return head + "".join(f"{sub} {sym}\n" for sub, sym in rows)
+    """One `[sub-library]` line, then its symbols one per line, sorted."""
+    out = ["# libSystem.B.dylib exports on x86_64-macos by sub-library (tools/gen_exports.py)\n"]
+    for sub in sorted({sub for sub, _ in rows}):
+        out.append(f"[{sub}]\n")
+        out.extend(f"{sym}\n" for s, sym in rows if s == sub)
+    return "".join(out)
 
 
 def main(argv: list[str]) -> int:

@@ -157,7 +157,7 @@ class Binder:
                 addr = self.host_symbol(library, "=", name)
                 if addr:
                     return Binding(addr, DIRECT, library)
-            if library in self.table.apple_exports or library in self.table.entries:
+            if self.table.knows(library):
                 return None
             # A library machbox has no list for: every import is a stub named after it.
             return Binding(self.unimplemented(name, library), UNIMPLEMENTED, library)

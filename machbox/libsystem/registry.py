@@ -124,7 +124,8 @@ def _kind_of(spec: str, name: str, emulated: set[str]) -> str:
 
 
 def _apple_exports() -> dict[str, dict[str, str]]:
-    """Apple library → {symbol: sub-library} from the bundled export lists."""
+    """Apple library → {symbol: sub-library} from the bundled export lists, which group the
+    symbols under `[sub-library]` lines so that reading them is a few C-level calls."""
     data = os.path.join(os.path.dirname(__file__), "data")
     out: dict[str, dict[str, str]] = {}
     for name in sorted(os.listdir(data)):
@@ -132,45 +133,80 @@ def _apple_exports() -> dict[str, dict[str, str]]:
             continue
         table: dict[str, str] = {}
         with open(os.path.join(data, name)) as f:
-            for line in f:
-                if line[0] != "#":
-                    sub, _, sym = line.rstrip("\n").partition(" ")
-                    table[sym] = sub
+            for section in f.read().split("\n[")[1:]:
+                sub, _, body = section.partition("]\n")
+                table.update(dict.fromkeys(body.split(), sub))
         out[name[: -len(".exports")]] = table
     return out
 
 
+class _Layer:
+    """One area module's exports for one library."""
+
+    __slots__ = ("area", "exports", "emulated")
+
+    def __init__(self, area: str, exports: dict[str, str], emulated: frozenset[str]):
+        self.area = area
+        self.exports = exports
+        self.emulated = emulated
+
+
 class ImportTable:
-    """Every library's exports with kinds, assembled from the area modules."""
+    """Every library's exports with kinds, assembled from the area modules.
+
+    Built on every launch, so it keeps the area modules' dicts as they are (one layer per
+    area and library) and makes an Export only for the names a program looks up."""
 
     def __init__(self) -> None:
-        self.entries: dict[str, dict[str, Export]] = {}  # apple library → symbol → Export
+        self.layers: dict[str, list[_Layer]] = {}  # apple library → its layers
         self.apple_exports = _apple_exports()
+        self._cache: dict[tuple[str, str], Export | None] = {}
         for area in AREA_MODULES:
             mod = importlib.import_module(f"machbox.libsystem.{area}")
-            emulated = set(getattr(mod, "EMULATED", ()))
+            emulated = frozenset(getattr(mod, "EMULATED", ()))
             for library, exports in mod.EXPORTS.items():
-                known = self.apple_exports.get(library, {})
-                table = self.entries.setdefault(library, {})
-                for name, spec in exports.items():
-                    if name in table:
-                        raise ValueError(f"{name} ({library}) is listed by both "
-                                         f"{table[name].area} and machbox.libsystem.{area}")
-                    sub = known.get(name, library)
-                    table[name] = Export(name, _kind_of(spec, name, emulated), spec, sub,
-                                         f"machbox.libsystem.{area}")
+                layers = self.layers.setdefault(library, [])
+                for other in layers:
+                    both = other.exports.keys() & exports.keys()
+                    if both:
+                        raise ValueError(f"{sorted(both)[0]} ({library}) is listed by both "
+                                         f"{other.area} and machbox.libsystem.{area}")
+                layers.append(_Layer(f"machbox.libsystem.{area}", exports, emulated))
+
+    def knows(self, library: str) -> bool:
+        return library in self.layers or library in self.apple_exports
+
+    def _entry(self, library: str, name: str) -> Export | None:
+        for layer in self.layers.get(library, ()):
+            spec = layer.exports.get(name)
+            if spec is not None:
+                sub = self.apple_exports.get(library, {}).get(name, library)
+                return Export(name, _kind_of(spec, name, layer.emulated), spec, sub, layer.area)
+        return None
+
+    @property
+    def entries(self) -> dict[str, dict[str, Export]]:
+        """apple library → symbol → Export for everything the area modules list."""
+        return {library: {name: self._entry(library, name)
+                          for layer in layers for name in layer.exports}
+                for library, layers in self.layers.items()}
 
     def lookup(self, library: str, name: str) -> Export | None:
         """The table's entry for ``name`` in ``library``, following same-ABI variants."""
-        table = self.entries.get(library, {})
-        entry = table.get(name)
+        key = (library, name)
+        if key not in self._cache:
+            self._cache[key] = self._lookup(library, name)
+        return self._cache[key]
+
+    def _lookup(self, library: str, name: str) -> Export | None:
+        entry = self._entry(library, name)
         if entry is not None:
             return entry
         base = name
         for suffix in SAME_ABI_SUFFIXES:
             base = base.replace(suffix, "")
         if base != name:
-            entry = table.get(base)
+            entry = self._entry(library, base)
             if entry is not None:
                 return entry
         known = self.apple_exports.get(library)
@@ -180,11 +216,10 @@ class ImportTable:
 
     def kinds(self, library: str) -> dict[str, str]:
         """Every export of ``library`` (from Apple's list and the table) with its kind."""
-        out = {name: UNIMPLEMENTED for name in self.apple_exports.get(library, {})}
+        out = {}
         for name in self.apple_exports.get(library, {}):
             entry = self.lookup(library, name)
-            if entry is not None:
-                out[name] = entry.kind
+            out[name] = entry.kind if entry is not None else UNIMPLEMENTED
         for name, entry in self.entries.get(library, {}).items():
             out[name] = entry.kind
         return out

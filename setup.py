@@ -43,7 +43,14 @@ setup(
             extra_compile_args=["-O2", "-fvisibility=hidden", "-Wall", "-Wno-unused-function",
                                 "-fno-strict-aliasing"],
             libraries=["dl"],
-        )
+        ),
+        # preloaded into the ELF programs a guest starts; a plain shared library, no Python
+        Extension(
+            "machbox._exechook",
+            sources=[os.path.join(NATIVE, "exechook", "exechook.c")],
+            extra_compile_args=["-O2", "-fvisibility=hidden", "-Wall"],
+            libraries=["dl"],
+        ),
     ],
     cmdclass={"build_ext": BuildNative},
 )

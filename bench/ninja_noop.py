@@ -33,7 +33,8 @@ def main() -> None:
         subprocess.run([linux, "-C", str(root)], check=True, stdout=subprocess.DEVNULL)
         native = timed([linux, "-C", str(root)], runs)
         mb = timed(MACHBOX + [mac, "-C", str(root)], runs)
-    report("ninja no-op (5000 targets)", [("Linux ninja", native), ("macOS ninja under machbox", mb)],
+    report("ninja no-op (5000 targets)",
+           [("Linux ninja", native), ("macOS ninja under machbox", mb)],
            ("ratio", mb, native), "<= 1.3")
 
 

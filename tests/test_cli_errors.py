@@ -3,15 +3,13 @@ never a traceback; a guest's own status and death by signal pass through unchang
 
 from __future__ import annotations
 
-import os
 import signal
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from zigbuild import MACOS, PROGRAMS, BuildError, Program, _zig
+from zigbuild import MACOS, BuildError, _zig
 
 STATUS = {"usage": 2, "library": 119, "unimplemented": 120, "wrong_arch": 121,
           "malformed": 122, "not_macho": 123, "cannot_execute": 126, "not_found": 127}
@@ -140,7 +138,8 @@ def test_exit_status_passes_through(machbox_cmd, hello_macho, status):
 def test_death_by_signal_passes_through(machbox_cmd, tmp_path, sig):
     src = tmp_path / "die.c"
     body = {"SIGSEGV": "raise(SIGSEGV);", "SIGABRT": "abort();", "SIGTERM": "raise(SIGTERM);"}[sig]
-    src.write_text(f"#include <signal.h>\n#include <stdlib.h>\nint main(void) {{ {body} return 0; }}\n")
+    src.write_text("#include <signal.h>\n#include <stdlib.h>\n"
+                   f"int main(void) {{ {body} return 0; }}\n")
     exe = tmp_path / "die"
     _zig(False, MACOS, ["-o", str(exe), str(src)])
     p = run(machbox_cmd, ["run", str(exe)])

@@ -51,7 +51,8 @@ def _run_corpus(args: list[str], machbox_cmd: list[str], timeout: int):
 @pytest.mark.parametrize("test_id", _tests())
 def test_corpus(test_id, corpus_dir, machbox_cmd):
     p = _run_corpus([test_id], machbox_cmd, 300)
-    assert p.returncode == 0 and "1 passed, 0 failed" in p.stdout, p.stdout[-3000:] + p.stderr[-2000:]
+    assert p.returncode == 0 and "1 passed, 0 failed" in p.stdout, \
+        p.stdout[-3000:] + p.stderr[-2000:]
 
 
 @pytest.mark.slow

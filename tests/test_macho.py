@@ -66,7 +66,8 @@ def compare(path: str, limit: int | None = None) -> None:
                int(s.max_protection), int(s.init_protection)) for s in b.segments]
     assert ours == theirs, "segments differ"
 
-    ours = [(s.segname, s.sectname, s.addr, s.size, s.offset) for g in m.segments for s in g.sections]
+    ours = [(s.segname, s.sectname, s.addr, s.size, s.offset)
+            for g in m.segments for s in g.sections]
     theirs = [(s.segment_name, s.name, s.virtual_address, s.size, s.offset) for s in b.sections]
     assert ours == theirs, "sections differ"
 

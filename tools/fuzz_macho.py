@@ -58,12 +58,12 @@ def mutations(raw: bytes, count: int | None, seed: int):
 
 def exercise(m) -> None:
     """Touch every lazily parsed part of an image."""
-    m.symbols
+    _ = m.symbols  # parsing is lazy: touch each part
     m.binds()
     m.rebases()
     m.exports()
     m.init_pointers()
-    m.tlv
+    _ = m.tlv
     m.parse_unwind_info()
     m.parse_eh_frame()
     m.function_starts()

@@ -105,7 +105,8 @@ def render_constants(rows, linux_only) -> str:
         lines.append("    ),")
     lines.append("}")
     lines.append("")
-    lines.append("# Linux errno values Darwin has no name for: (Linux name, value, Darwin errno used).")
+    lines.append("# Linux errno values Darwin has no name for: "
+                 "(Linux name, value, Darwin errno used).")
     lines.append("LINUX_ONLY_ERRNO = (")
     lines += [f"    {r!r}," for r in linux_only]
     lines.append(")")
@@ -131,7 +132,8 @@ def render_layouts(lay) -> str:
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args(argv)
     outputs = {

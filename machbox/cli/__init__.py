@@ -1,6 +1,6 @@
 """The ``machbox`` command.
 
-    machbox run [--argv0 NAME] PROGRAM [ARGS...]   run a macOS program (argv[0] = NAME)
+    machbox run [--argv0 NAME] [--timeout DURATION [--kill-after DURATION]] PROGRAM [ARGS...]
     machbox --version
 
 Exit statuses of machbox itself (a guest's own status passes through unchanged; a guest
@@ -12,6 +12,7 @@ killed by a signal makes machbox die of the same signal):
     121  wrong architecture (e.g. an arm64-only binary)
     122  malformed or truncated Mach-O file
     123  not a Mach-O file
+    124  --timeout expired (the program's whole process tree was ended)
     125  internal machbox error
     126  the program is a directory or cannot be read
     127  the program does not exist
@@ -32,10 +33,30 @@ EXIT_INTERNAL = 125
 EXIT_CANNOT_EXECUTE = 126
 EXIT_NOT_FOUND = 127
 
-USAGE = """usage: machbox run [--argv0 NAME] [--] PROGRAM [ARGS...]
+USAGE = """usage: machbox run [OPTIONS] [--] PROGRAM [ARGS...]
        machbox --version
 
-Runs an unmodified macOS (x86_64 Mach-O) command-line program on Linux."""
+Runs an unmodified macOS (x86_64 Mach-O) command-line program on Linux.
+
+run options:
+  --argv0 NAME            the program sees NAME as argv[0]
+  --timeout DURATION      end the program and every process it started after DURATION
+                          (seconds, or a number with s/m/h/d) and exit 124
+  --kill-after DURATION   with --timeout: SIGKILL what is left this long after the SIGTERM
+                          (default 1s)"""
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float | None:
+    """GNU timeout's DURATION: a non-negative number with an optional s/m/h/d suffix."""
+    unit = _DURATION_UNITS.get(text[-1:], None)
+    number = text[:-1] if unit else text
+    try:
+        value = float(number) * (unit or 1)
+    except ValueError:
+        return None
+    return value if value >= 0 and value == value and value != float("inf") else None
 
 
 def fail(message: str, status: int) -> int:
@@ -43,8 +64,9 @@ def fail(message: str, status: int) -> int:
     return status
 
 
-def cmd_run(args: list[str]) -> int:
-    argv0 = None
+def _take_options(args: list[str]) -> dict[str, str] | int:
+    """Pops the run options off ``args``; a usage error is returned as an exit status."""
+    options: dict[str, str] = {}
     while args and args[0].startswith("-"):
         opt = args.pop(0)
         if opt == "--":
@@ -52,12 +74,28 @@ def cmd_run(args: list[str]) -> int:
         if opt in ("-h", "--help"):
             print(USAGE)
             return 0
-        if opt == "--argv0" and args:
-            argv0 = args.pop(0)
-        elif opt.startswith("--argv0="):
-            argv0 = opt.split("=", 1)[1]
-        else:
+        name, eq, value = opt.partition("=")
+        if name not in ("--argv0", "--timeout", "--kill-after"):
             return fail(f"run: unknown option {opt}\n{USAGE}", EXIT_USAGE)
+        if not eq:
+            if not args:
+                return fail(f"run: {name} needs a value\n{USAGE}", EXIT_USAGE)
+            value = args.pop(0)
+        options[name[2:]] = value
+    return options
+
+
+def cmd_run(args: list[str]) -> int:
+    options = _take_options(args)
+    if isinstance(options, int):
+        return options
+    durations = {}
+    for name in ("timeout", "kill-after"):
+        if name in options:
+            durations[name] = parse_duration(options[name])
+            if durations[name] is None:
+                return fail(f"run: --{name}: invalid duration {options[name]!r}", EXIT_USAGE)
+    argv0 = options.get("argv0")
     if not args:
         return fail(f"run: no program given\n{USAGE}", EXIT_USAGE)
     program = args[0]
@@ -69,7 +107,13 @@ def cmd_run(args: list[str]) -> int:
         return fail(f"{program}: permission denied", EXIT_CANNOT_EXECUTE)
     from machbox.loader.launch import launch
 
-    return launch(program, [argv0 if argv0 is not None else program] + args[1:])
+    argv = [argv0 if argv0 is not None else program] + args[1:]
+    if "timeout" not in durations or durations["timeout"] == 0:  # 0 = no limit, as GNU's
+        return launch(program, argv)
+    from machbox.cli.supervisor import run_with_timeout
+
+    return run_with_timeout(durations["timeout"], durations.get("kill-after", 1.0),
+                            lambda: launch(program, argv))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,6 @@ from machbox.libsystem.core import (
 )
 from machbox.libsystem.registry import DIRECT, UNIMPLEMENTED, DarwinError, Export
 
-
 _UNWRAPPED = KERNEL_NOT_SYSCALLS | KERNEL_STACK_ARGUMENTS
 
 

@@ -7,7 +7,6 @@ else (@rpath/..., /usr/local/lib/..., an app's own dylib) is a Mach-O file to lo
 
 from __future__ import annotations
 
-
 # libSystem and everything it re-exports answer as one namespace.
 _ALIASES = {
     "libSystem": "libSystem",

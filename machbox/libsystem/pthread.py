@@ -33,12 +33,16 @@ _BRIDGED = [
     "os_unfair_lock_lock", "os_unfair_lock_trylock", "os_unfair_lock_unlock",
     "os_unfair_lock_assert_owner", "os_unfair_lock_assert_not_owner",
     "__ulock_wait", "__ulock_wait2", "__ulock_wake",
+    "sem_init", "sem_destroy", "sem_getvalue", "sem_open",
 ]
 
 EXPORTS = {
     "libSystem": {
         **{f"_{n}": f"mb_{n}" for n in _BRIDGED},
         "_sched_yield": "=",
+        # named semaphores are the host's; errno is translated when the guest reads it
+        **{f"_{n}": "=" for n in ("sem_wait", "sem_trywait", "sem_post", "sem_close",
+                                   "sem_unlink")},
         "_pthread_yield_np": "=sched_yield",
     },
 }

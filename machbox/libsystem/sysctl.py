@@ -170,7 +170,8 @@ def _answer(native, producer, oldp: int, oldlenp: int, newp: int) -> int:
 
 @python
 def sysctl(a) -> int:
-    mib = struct.unpack(f"<{a.u(1) & 0xFFFFFFFF}i", a.native.read(a.u(0), 4 * (a.u(1) & 0xFFFFFFFF)))
+    count = a.u(1) & 0xFFFFFFFF
+    mib = struct.unpack(f"<{count}i", a.native.read(a.u(0), 4 * count))
     if mib[:2] == (0, 3):  # name2oid, the lookup sysctlbyname itself uses on Darwin
         name = a.native.read(a.u(4), a.u(5)).rstrip(b"\0").decode(errors="replace")
         entry = TABLE.get(name)

@@ -6,7 +6,7 @@ import os
 import sys
 
 from machbox.libsystem import dyld
-from machbox.loader.loader import LoadError, Loader
+from machbox.loader.loader import Loader, LoadError
 from machbox.macho import MachOError, parse_file
 
 MH_EXECUTE = 2
@@ -37,7 +37,9 @@ def launch(program: str, argv: list[str]) -> int:
     from machbox import _native as native
 
     native.setup()
-    native.set_reentry([sys.executable, "-m", "machbox", "run"])
+    reentry = [sys.executable, "-m", "machbox", "run"]
+    native.set_reentry(reentry)
+    _hook_host_children(native.__file__, reentry)
     loader = Loader(native, program)
     try:
         main = loader.load(program, m)
@@ -60,6 +62,19 @@ def launch(program: str, argv: list[str]) -> int:
     else:
         native.run(inits, "unixthread", entry.pc + main.slide)
     return 125  # not reached: run() ends the process
+
+
+def _hook_host_children(native_path: str, reentry: list[str]) -> None:
+    """Lets the ELF programs this guest starts (sh, make, ...) run Mach-O files too.
+
+    The exec hook library is preloaded into them and told how to re-enter machbox; both
+    travel in the environment so they reach grandchildren started through any path."""
+    folder, name = os.path.split(native_path)
+    hook = os.path.join(folder, name.replace("_native", "_exechook", 1))
+    preload = os.environ.get("LD_PRELOAD", "")
+    if hook not in preload.replace(":", " ").split():
+        os.environ["LD_PRELOAD"] = f"{hook} {preload}".strip()
+    os.environ["MACHBOX_REENTRY"] = "\n".join(reentry)
 
 
 def _fail(message: str, status: int) -> int:

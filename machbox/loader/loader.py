@@ -12,7 +12,7 @@ from array import array
 
 from machbox.libsystem.binder import Binder
 from machbox.libsystem.libraries import library_key
-from machbox.loader.plan import Import, ImagePlan, page_up, plan_image
+from machbox.loader.plan import ImagePlan, Import, page_up, plan_image
 from machbox.macho import MachO, MachOError, parse_file
 
 PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4

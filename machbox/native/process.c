@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "runtime.h"
 #include "translate.h"
+#include "execrewrite.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,93 +25,23 @@ typedef uint32_t darwin_sigset_t;
 /* ---- re-entering machbox for Mach-O children ----------------------------------------- */
 
 static char **reentry; /* e.g. {"/usr/bin/python3", "-m", "machbox", "run", NULL} */
-static int reentry_len;
 
 MB_HIDDEN void mb_set_reentry(char **argv, int n)
 {
+    (void)n;
     reentry = argv;
-    reentry_len = n;
-}
-
-/* True for thin and fat Mach-O files (a Java class file shares the fat magic but has a
- * version number where a fat header has a small architecture count). */
-MB_HIDDEN int mb_is_macho(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    unsigned char h[8];
-    ssize_t n = read(fd, h, sizeof h);
-    close(fd);
-    if (n < 8)
-        return 0;
-    uint32_t le = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
-    if (le == 0xfeedfacf || le == 0xfeedface)
-        return 1;
-    uint32_t be = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
-    uint32_t count = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7];
-    return (be == 0xcafebabe || be == 0xcafebabf) && count > 0 && count < 32;
-}
-
-/* The argv that runs `path` with guest arguments `argv` under machbox. Caller frees. */
-static char **reentry_argv(const char *path, char *const argv[])
-{
-    int n = 0;
-    while (argv && argv[n])
-        n++;
-    char **v = calloc((size_t)(reentry_len + n + 4), sizeof *v);
-    if (!v)
-        return NULL;
-    int k = 0;
-    for (int i = 0; i < reentry_len; i++)
-        v[k++] = reentry[i];
-    v[k++] = "--argv0";
-    v[k++] = (char *)(argv && argv[0] ? argv[0] : path);
-    v[k++] = (char *)path;
-    for (int i = 1; i < n; i++)
-        v[k++] = argv[i];
-    v[k] = NULL;
-    return v;
-}
-
-/* Searches PATH like execvp; returns a malloc'd path or NULL. */
-static char *search_path(const char *file)
-{
-    if (strchr(file, '/'))
-        return strdup(file);
-    const char *p = getenv("PATH");
-    if (!p)
-        p = "/usr/bin:/bin:/usr/sbin:/sbin";
-    size_t fl = strlen(file);
-    while (*p) {
-        const char *e = strchr(p, ':');
-        size_t dl = e ? (size_t)(e - p) : strlen(p);
-        char *cand = malloc(dl + fl + 2);
-        if (!cand)
-            return NULL;
-        if (dl) {
-            memcpy(cand, p, dl);
-            cand[dl] = '/';
-            memcpy(cand + dl + 1, file, fl + 1);
-        } else {
-            memcpy(cand, file, fl + 1);
-        }
-        if (access(cand, X_OK) == 0)
-            return cand;
-        free(cand);
-        p = e ? e + 1 : p + dl;
-    }
-    return NULL;
 }
 
 /* ---- exec --------------------------------------------------------------------------- */
 
 MB_EXPORT int mb_execve(const char *path, char *const argv[], char *const envp[])
 {
-    if (reentry && mb_is_macho(path)) {
-        char **v = reentry_argv(path, argv);
-        if (!v)
-            return (int)mb_fail(DARWIN_ENOMEM);
+    char scratch[MBX_SHEBANG_MAX];
+    int nomem;
+    char **v = mbx_rewrite(reentry, path, argv, scratch, sizeof scratch, &nomem);
+    if (nomem)
+        return (int)mb_fail(DARWIN_ENOMEM);
+    if (v) {
         execve(v[0], v, envp);
         free(v);
         return -1;
@@ -125,7 +56,7 @@ MB_EXPORT int mb_execv(const char *path, char *const argv[])
 
 MB_EXPORT int mb_execvp(const char *file, char *const argv[])
 {
-    char *path = search_path(file);
+    char *path = mbx_search_path(file);
     if (!path)
         return (int)mb_fail(DARWIN_ENOENT);
     int r = mb_execve(path, argv, environ);
@@ -411,13 +342,16 @@ static int spawn_path(pid_t *pid, const char *path, struct mb_file_actions **fa,
     posix_spawn_file_actions_t lfa;
     int r = build_host(attr ? *attr : NULL, fa ? *fa : NULL, &la, &lfa);
     if (r == 0) {
-        if (reentry && mb_is_macho(path)) {
-            char **v = reentry_argv(path, argv);
-            r = v ? posix_spawn(pid, v[0], &lfa, &la, v, envp ? envp : environ) : ENOMEM;
-            free(v);
-        } else {
+        char scratch[MBX_SHEBANG_MAX];
+        int nomem;
+        char **v = mbx_rewrite(reentry, path, argv, scratch, sizeof scratch, &nomem);
+        if (nomem)
+            r = ENOMEM;
+        else if (v)
+            r = posix_spawn(pid, v[0], &lfa, &la, v, envp ? envp : environ);
+        else
             r = posix_spawn(pid, path, &lfa, &la, argv, envp ? envp : environ);
-        }
+        free(v);
     }
     posix_spawnattr_destroy(&la);
     posix_spawn_file_actions_destroy(&lfa);
@@ -433,7 +367,7 @@ MB_EXPORT int mb_posix_spawn(pid_t *pid, const char *path, struct mb_file_action
 MB_EXPORT int mb_posix_spawnp(pid_t *pid, const char *file, struct mb_file_actions **fa,
                               struct mb_spawnattr **attr, char *const argv[], char *const envp[])
 {
-    char *path = search_path(file);
+    char *path = mbx_search_path(file);
     if (!path)
         return DARWIN_ENOENT;
     int r = spawn_path(pid, path, fa, attr, argv, envp);

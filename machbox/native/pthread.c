@@ -12,6 +12,7 @@
 #include "translate.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <sched.h>
@@ -560,4 +561,53 @@ MB_EXPORT int mb_pthread_set_qos_class_self_np(int qos, int rel) { (void)qos; (v
 MB_EXPORT int mb_pthread_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void))
 {
     return E(pthread_atfork(prepare, parent, child));
+}
+
+/* ---- semaphores --------------------------------------------------------------------
+ * macOS has only named semaphores: sem_init, sem_destroy and sem_getvalue fail with
+ * ENOSYS. A named semaphore is the host's (shared between machbox processes the same
+ * way); Darwin's sem_t * is opaque, so the host pointer is handed out as it is, except
+ * that failure is (sem_t *)-1 on Darwin and NULL in glibc. */
+
+#include <semaphore.h>
+#include <stdarg.h>
+
+#define DARWIN_PSEMNAMLEN 31 /* longest name sem_open accepts on macOS */
+#define DARWIN_SEM_FAILED ((void *)-1)
+
+MB_EXPORT int mb_sem_init(void *sem, int pshared, unsigned value)
+{
+    (void)sem, (void)pshared, (void)value;
+    return (int)mb_fail(DARWIN_ENOSYS);
+}
+
+MB_EXPORT int mb_sem_destroy(void *sem)
+{
+    (void)sem;
+    return (int)mb_fail(DARWIN_ENOSYS);
+}
+
+MB_EXPORT int mb_sem_getvalue(void *sem, int *value)
+{
+    (void)sem, (void)value;
+    return (int)mb_fail(DARWIN_ENOSYS);
+}
+
+MB_EXPORT void *mb_sem_open(const char *name, int oflag, ...)
+{
+    unsigned mode = 0, value = 0;
+    if (oflag & DARWIN_O_CREAT) {
+        va_list ap;
+        va_start(ap, oflag);
+        mode = va_arg(ap, unsigned);
+        value = va_arg(ap, unsigned);
+        va_end(ap);
+    }
+    if (strlen(name) > DARWIN_PSEMNAMLEN) {
+        mb_fail(DARWIN_ENAMETOOLONG);
+        return DARWIN_SEM_FAILED;
+    }
+    int flags = (oflag & DARWIN_O_CREAT ? O_CREAT : 0) | (oflag & DARWIN_O_EXCL ? O_EXCL : 0);
+    sem_t *s = sem_open(name, flags, (mode_t)mode, value);
+    return s == SEM_FAILED ? DARWIN_SEM_FAILED : s;
 }

@@ -145,6 +145,9 @@ struct guest_handler {
 
 static struct guest_handler handlers[DARWIN_NSIG];
 
+/* si_code: the SI_* sources differ in value; fault codes of SIGILL and SIGFPE are
+ * numbered differently (FPE_INTDIV is 1 on Linux, 7 on Darwin); SEGV, BUS, TRAP, CLD and
+ * POLL codes agree. Values come from the generated ABI header. */
 static int si_code_to_darwin(int sig, int code)
 {
     switch (code) {
@@ -153,9 +156,32 @@ static int si_code_to_darwin(int sig, int code)
     case SI_TIMER: return DARWIN_SI_TIMER;
     case SI_MESGQ: return DARWIN_SI_MESGQ;
     case SI_ASYNCIO: return DARWIN_SI_ASYNCIO;
-    default: return code; /* fault and child codes are numbered alike on both systems */
+    case SI_TKILL: return DARWIN_SI_USER; /* tgkill: raise/pthread_kill, SI_USER on Darwin */
     }
-    (void)sig;
+    if (sig == SIGILL) {
+        switch (code) {
+        case ILL_ILLOPC: return DARWIN_ILL_ILLOPC;
+        case ILL_ILLOPN: return DARWIN_ILL_ILLOPN;
+        case ILL_ILLADR: return DARWIN_ILL_ILLADR;
+        case ILL_ILLTRP: return DARWIN_ILL_ILLTRP;
+        case ILL_PRVOPC: return DARWIN_ILL_PRVOPC;
+        case ILL_PRVREG: return DARWIN_ILL_PRVREG;
+        case ILL_COPROC: return DARWIN_ILL_COPROC;
+        case ILL_BADSTK: return DARWIN_ILL_BADSTK;
+        }
+    } else if (sig == SIGFPE) {
+        switch (code) {
+        case FPE_INTDIV: return DARWIN_FPE_INTDIV;
+        case FPE_INTOVF: return DARWIN_FPE_INTOVF;
+        case FPE_FLTDIV: return DARWIN_FPE_FLTDIV;
+        case FPE_FLTOVF: return DARWIN_FPE_FLTOVF;
+        case FPE_FLTUND: return DARWIN_FPE_FLTUND;
+        case FPE_FLTRES: return DARWIN_FPE_FLTRES;
+        case FPE_FLTINV: return DARWIN_FPE_FLTINV;
+        case FPE_FLTSUB: return DARWIN_FPE_FLTSUB;
+        }
+    }
+    return code;
 }
 
 static void siginfo_to_darwin(int dsig, const siginfo_t *l, struct darwin_siginfo *d)

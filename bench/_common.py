@@ -11,7 +11,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("MACHBOX_CORPUS", ROOT.parent / "shared" / "corpus"))
+# the `machbox` command as a user types it (site processing included) ...
 MACHBOX = [sys.executable, "-m", "machbox", "run"]
+# ... and as machbox starts Mach-O children (exec, posix_spawn, from shells): python -S
+sys.path.insert(0, str(ROOT))
+from machbox.loader.launch import reentry_command  # noqa: E402
+
+MACHBOX_CHILD = reentry_command()
 
 
 def corpus_path(ref: str, platform: str) -> str:
@@ -32,11 +38,10 @@ def timed(cmd: list[str], runs: int, **kw) -> float:
     return statistics.median(samples)
 
 
-def report(name: str, rows: list[tuple[str, float]], ratio: tuple[str, float, float] | None,
-           target: str) -> None:
+def report(name: str, rows: list[tuple[str, float]],
+           ratios: list[tuple[str, float, float]], target: str) -> None:
     print(f"== {name}")
     for label, secs in rows:
-        print(f"  {label:<42} {secs * 1000:9.1f} ms")
-    if ratio:
-        label, a, b = ratio
-        print(f"  {label:<42} {a / b:9.2f}x   (target {target})")
+        print(f"  {label:<46} {secs * 1000:9.1f} ms")
+    for label, a, b in ratios:
+        print(f"  {label:<46} {a / b:9.2f}x   (target {target})")

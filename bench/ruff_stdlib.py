@@ -21,7 +21,7 @@ def main() -> None:
     native = timed([linux] + args, runs)
     mb = timed(MACHBOX + [mac] + args, runs)
     report(f"ruff check {lib}", [("Linux ruff", native), ("macOS ruff under machbox", mb)],
-           ("ratio", mb, native), "<= 1.05")
+           [("ratio", mb, native)], "<= 1.05")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,11 @@ import struct
 
 from machbox.libsystem.registry import python
 
-EMULATED = {"_dlopen", "_dlsym", "_dlclose", "_dlerror", "_dladdr", "_dlopen_preflight"}
+_LIBMACHO = ["getsectiondata", "getsegmentdata", "getsectbynamefromheader_64",
+             "getsectdatafromheader_64", "getsectbyname", "getsegbyname", "getsectdata"]
+
+EMULATED = {"_dlopen", "_dlsym", "_dlclose", "_dlerror", "_dladdr", "_dlopen_preflight",
+            *(f"_{n}" for n in _LIBMACHO)}
 
 EXPORTS = {
     "libSystem": {
@@ -20,6 +24,8 @@ EXPORTS = {
         "_dlerror": "py:dlerror",
         "_dladdr": "py:dladdr",
         "_dlopen_preflight": "py:dlopen_preflight",
+        # libmacho: segments and sections of loaded images (native/dyld.c)
+        **{f"_{n}": f"mb_{n}" for n in _LIBMACHO},
     },
 }
 

@@ -18,8 +18,8 @@ unimplemented. One table, read top to bottom, is the whole truth about an import
 
 from __future__ import annotations
 
-import importlib
 import os
+import sys
 
 DIRECT = "direct"
 BRIDGE = "bridge"
@@ -102,6 +102,13 @@ class DarwinError(Exception):
 _python_impls: dict = {}
 
 
+def _import(module: str):
+    """The module named ``module`` (``__import__`` rather than importlib, which costs
+    ~1 ms to import at startup)."""
+    __import__(module)
+    return sys.modules[module]
+
+
 def python(func):
     """Marks a function as the implementation of ``py:<name>`` specs in its module."""
     _python_impls[(func.__module__, func.__name__)] = func
@@ -109,7 +116,7 @@ def python(func):
 
 
 def python_impl(module: str, name: str):
-    importlib.import_module(module)
+    _import(module)
     return _python_impls[(module, name)]
 
 
@@ -162,7 +169,7 @@ class ImportTable:
         self.apple_exports = _apple_exports()
         self._cache: dict[tuple[str, str], Export | None] = {}
         for area in AREA_MODULES:
-            mod = importlib.import_module(f"machbox.libsystem.{area}")
+            mod = _import(f"machbox.libsystem.{area}")
             emulated = frozenset(getattr(mod, "EMULATED", ()))
             for library, exports in mod.EXPORTS.items():
                 layers = self.layers.setdefault(library, [])

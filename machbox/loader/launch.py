@@ -37,7 +37,7 @@ def launch(program: str, argv: list[str]) -> int:
     from machbox import _native as native
 
     native.setup()
-    reentry = [sys.executable, "-m", "machbox", "run"]
+    reentry = reentry_command()
     native.set_reentry(reentry)
     _hook_host_children(native.__file__, reentry)
     loader = Loader(native, program)
@@ -62,6 +62,16 @@ def launch(program: str, argv: list[str]) -> int:
     else:
         native.run(inits, "unixthread", entry.pc + main.slide)
     return 125  # not reached: run() ends the process
+
+
+def reentry_command() -> list[str]:
+    """How a Mach-O child (exec, posix_spawn, a shell's exec) starts: this interpreter
+    without site processing (-S: .pth files and the editable-install finder cost tens of
+    milliseconds, and machbox needs nothing from site-packages) and with this machbox."""
+    package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = (f"import sys; sys.path.insert(0, {package_parent!r}); "
+            "from machbox.cli import main; sys.exit(main(sys.argv[1:]))")
+    return [sys.executable, "-S", "-E", "-c", code, "run"]
 
 
 def _hook_host_children(native_path: str, reentry: list[str]) -> None:

@@ -8,7 +8,7 @@ register TLV and unwind data; run initialisers bottom-up; call main.
 from __future__ import annotations
 
 import os
-from array import array
+import struct
 
 from machbox.libsystem.binder import Binder
 from machbox.libsystem.libraries import library_key
@@ -219,9 +219,9 @@ class Loader:
         if image.plan.chained is not None:
             self._apply_chained(image)
         elif slide:
-            addrs = array("Q", (r.address + slide for r in image.macho.rebases()))
-            n.add_to_pointers(addrs.tobytes(), slide)
-        addrs, values = array("Q"), array("Q")
+            addrs = [r.address + slide for r in image.macho.rebases()]
+            n.add_to_pointers(_u64s(addrs), slide)
+        addrs, values = [], []
         weak = []
         for imp in image.plan.imports:
             if imp.kind == "weak":
@@ -239,24 +239,24 @@ class Loader:
                     addrs.append(imp.address + slide)
                     values.append((addr + imp.addend) & 0xFFFFFFFFFFFFFFFF)
                     break
-        n.write_pointers(addrs.tobytes(), values.tobytes())
+        n.write_pointers(_u64s(addrs), _u64s(values))
 
     def _apply_chained(self, image: Image) -> None:
         n = self.native
         chained = image.plan.chained
-        targets = array("Q")
+        targets = []
         for imp in chained.imports:
             target = self.resolve_import(image, Import(0, imp.name, imp.lib_ordinal, 0,
                                                        imp.weak_import, "bind"))
             targets.append((target + imp.addend) & 0xFFFFFFFFFFFFFFFF if target else 0)
-        addrs, values = array("Q"), array("Q")
+        addrs, values = [], []
         for fx in chained.fixups():
             addrs.append(fx.address + image.slide)
             if fx.kind == "rebase":
                 values.append((fx.target + image.slide) | (fx.high8 << 56))
             else:
                 values.append((targets[fx.import_index] + fx.addend) & 0xFFFFFFFFFFFFFFFF)
-        n.write_pointers(addrs.tobytes(), values.tobytes())
+        n.write_pointers(_u64s(addrs), _u64s(values))
 
     def finish_image(self, image: Image) -> None:
         """TLV, protections, unwind info and the dyld image list, once fixups are done."""
@@ -385,3 +385,9 @@ class Loader:
         for img in self.images:
             visit(img)
         return order
+
+
+def _u64s(values: list[int]) -> bytes:
+    """Little-endian uint64s, the form the native pointer writers take (struct rather than
+    the array module, whose import drags in collections and costs ~2 ms at startup)."""
+    return struct.pack(f"<{len(values)}Q", *values)

@@ -16,9 +16,6 @@ from machbox.macho.records import TLV, Header, LoadCommand, Symbol
 
 def _guarded(method):
     """Lazily decoded data fails as MachOError too, whatever the parser tripped on."""
-    import functools
-
-    @functools.wraps(method)
     def wrapper(*args, **kwargs):
         try:
             return method(*args, **kwargs)
@@ -28,6 +25,9 @@ def _guarded(method):
                 RecursionError, KeyError, TypeError) as e:
             raise MachOError("malformed", f"malformed: {type(e).__name__}: {e}") from None
 
+    # what functools.wraps would copy, without importing functools (and collections)
+    wrapper.__name__, wrapper.__qualname__ = method.__name__, method.__qualname__
+    wrapper.__doc__ = method.__doc__
     return wrapper
 
 

@@ -96,3 +96,125 @@ MB_EXPORT void mb_exit(int status)
     mb_thread_run_tlv_dtors(mb_self());
     exit(status);
 }
+
+/* ---- libmacho: finding segments and sections of a loaded image --------------------------
+ * Walks the load commands in memory, as cctools' getsecs.c does. "data" functions that
+ * take a header return slid addresses (the image's __TEXT vmaddr is where the header
+ * is); the older getsectdata* return the unslid address from the section record. */
+
+#define MB_LC_SEGMENT_64 0x19
+
+struct mb_segment_command_64 {
+    uint32_t cmd, cmdsize;
+    char segname[16];
+    uint64_t vmaddr, vmsize, fileoff, filesize;
+    int32_t maxprot, initprot;
+    uint32_t nsects, flags;
+};
+
+struct mb_section_64 {
+    char sectname[16], segname[16];
+    uint64_t addr, size;
+    uint32_t offset, align, reloff, nreloc, flags, reserved1, reserved2, reserved3;
+};
+
+struct mb_mach_header_64 {
+    uint32_t magic, cputype, cpusubtype, filetype, ncmds, sizeofcmds, flags, reserved;
+};
+
+static const struct mb_segment_command_64 *next_segment(const struct mb_mach_header_64 *mh,
+                                                       const struct mb_segment_command_64 *after)
+{
+    const char *p = after ? (const char *)after + after->cmdsize : (const char *)(mh + 1);
+    const char *end = (const char *)(mh + 1) + mh->sizeofcmds;
+    while (p + 8 <= end) {
+        const struct mb_segment_command_64 *c = (const void *)p;
+        if (c->cmdsize < 8)
+            return NULL;
+        if (c->cmd == MB_LC_SEGMENT_64)
+            return c;
+        p += c->cmdsize;
+    }
+    return NULL;
+}
+
+static intptr_t image_slide(const struct mb_mach_header_64 *mh)
+{
+    for (const struct mb_segment_command_64 *s = next_segment(mh, NULL); s; s = next_segment(mh, s))
+        if (s->fileoff == 0 && s->filesize != 0)
+            return (intptr_t)((uintptr_t)mh - s->vmaddr);
+    return 0;
+}
+
+static const struct mb_segment_command_64 *find_segment(const struct mb_mach_header_64 *mh,
+                                                       const char *segname)
+{
+    if (!mh)
+        return NULL;
+    for (const struct mb_segment_command_64 *s = next_segment(mh, NULL); s; s = next_segment(mh, s))
+        if (strncmp(s->segname, segname, 16) == 0)
+            return s;
+    return NULL;
+}
+
+MB_EXPORT const struct mb_section_64 *mb_getsectbynamefromheader_64(
+    const struct mb_mach_header_64 *mh, const char *segname, const char *sectname)
+{
+    if (!mh)
+        return NULL;
+    for (const struct mb_segment_command_64 *s = next_segment(mh, NULL); s; s = next_segment(mh, s)) {
+        const struct mb_section_64 *sect = (const void *)(s + 1);
+        for (uint32_t i = 0; i < s->nsects; i++)
+            if (strncmp(sect[i].segname, segname, 16) == 0 &&
+                strncmp(sect[i].sectname, sectname, 16) == 0)
+                return &sect[i];
+    }
+    return NULL;
+}
+
+MB_EXPORT uint8_t *mb_getsectiondata(const struct mb_mach_header_64 *mh, const char *segname,
+                                     const char *sectname, unsigned long *size)
+{
+    const struct mb_section_64 *s = mb_getsectbynamefromheader_64(mh, segname, sectname);
+    if (!s)
+        return NULL;
+    *size = s->size;
+    return (uint8_t *)(uintptr_t)(s->addr + (uint64_t)image_slide(mh));
+}
+
+MB_EXPORT uint8_t *mb_getsegmentdata(const struct mb_mach_header_64 *mh, const char *segname,
+                                     unsigned long *size)
+{
+    const struct mb_segment_command_64 *s = find_segment(mh, segname);
+    if (!s)
+        return NULL;
+    *size = s->vmsize;
+    return (uint8_t *)(uintptr_t)(s->vmaddr + (uint64_t)image_slide(mh));
+}
+
+MB_EXPORT char *mb_getsectdatafromheader_64(const struct mb_mach_header_64 *mh,
+                                            const char *segname, const char *sectname,
+                                            uint64_t *size)
+{
+    const struct mb_section_64 *s = mb_getsectbynamefromheader_64(mh, segname, sectname);
+    *size = s ? s->size : 0;
+    return s ? (char *)(uintptr_t)s->addr : NULL;
+}
+
+MB_EXPORT const struct mb_section_64 *mb_getsectbyname(const char *segname, const char *sectname)
+{
+    return mb_getsectbynamefromheader_64(mb_program.mh, segname, sectname);
+}
+
+MB_EXPORT const struct mb_segment_command_64 *mb_getsegbyname(const char *segname)
+{
+    return find_segment(mb_program.mh, segname);
+}
+
+MB_EXPORT char *mb_getsectdata(const char *segname, const char *sectname, unsigned long *size)
+{
+    uint64_t s64 = 0;
+    char *r = mb_getsectdatafromheader_64(mb_program.mh, segname, sectname, &s64);
+    *size = (unsigned long)s64;
+    return r;
+}

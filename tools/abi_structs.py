@@ -178,7 +178,26 @@ STRUCTS = {
     "xsw_usage": (["sys/sysctl.h"], "struct xsw_usage", [
         ("xsu_total", "uint64_t"), ("xsu_avail", "uint64_t"), ("xsu_used", "uint64_t"),
         ("xsu_pagesize", "uint32_t"), ("xsu_encrypted", "uint32_t")]),
-    "kinfo_proc": (["sys/sysctl.h"], "struct kinfo_proc", []),
+    "ucred": (["sys/sysctl.h"], "struct _ucred", [
+        ("cr_ref", "int32_t"), ("cr_uid", "uint32_t"), ("cr_ngroups", "int16_t"),
+        ("cr_groups", "uint32_t[16]")]),
+    "pcred": (["sys/sysctl.h"], "struct _pcred", [
+        ("pc_lock", "char[72]"), ("pc_ucred", "void *"), ("p_ruid", "uint32_t"),
+        ("p_svuid", "uint32_t"), ("p_rgid", "uint32_t"), ("p_svgid", "uint32_t"),
+        ("p_refcnt", "int32_t")]),
+    "extern_proc": (["sys/sysctl.h"], "struct extern_proc", [
+        ("p_un", "struct darwin_timeval"), ("p_vmspace", "void *"),
+        ("p_sigacts", "void *"), ("p_flag", "int32_t"), ("p_stat", "char"),
+        ("p_pid", "int32_t"), ("p_oppid", "int32_t"), ("p_dupfd", "int32_t"),
+        ("p_nice", "char"), ("p_comm", "char[17]"), ("p_pgrp", "void *"),
+        ("p_xstat", "uint16_t")]),
+    "eproc": (["sys/sysctl.h"], "struct eproc", [
+        ("e_paddr", "void *"), ("e_sess", "void *"), ("e_pcred", "struct darwin_pcred"),
+        ("e_ucred", "struct darwin_ucred"), ("e_ppid", "int32_t"), ("e_pgid", "int32_t"),
+        ("e_jobc", "int16_t"), ("e_tdev", "int32_t"), ("e_tpgid", "int32_t"),
+        ("e_flag", "int32_t")]),
+    "kinfo_proc": (["sys/sysctl.h"], "struct kinfo_proc", [
+        ("kp_proc", "struct darwin_extern_proc"), ("kp_eproc", "struct darwin_eproc")]),
     "vm_statistics64": (["mach/mach.h"], "struct vm_statistics64", [
         ("free_count", "uint32_t"), ("active_count", "uint32_t"),
         ("inactive_count", "uint32_t"), ("wire_count", "uint32_t")]),
@@ -197,4 +216,16 @@ STRUCTS = {
         ("pbi_pgid", "uint32_t"), ("pbi_pjobc", "uint32_t"), ("e_tdev", "uint32_t"),
         ("e_tpgid", "uint32_t"), ("pbi_nice", "int32_t"), ("pbi_start_tvsec", "uint64_t"),
         ("pbi_start_tvusec", "uint64_t")]),
+    "proc_taskinfo": (["sys/proc_info.h"], "struct proc_taskinfo", [
+        ("pti_virtual_size", "uint64_t"), ("pti_resident_size", "uint64_t"),
+        ("pti_total_user", "uint64_t"), ("pti_total_system", "uint64_t"),
+        ("pti_threads_user", "uint64_t"), ("pti_threads_system", "uint64_t"),
+        ("pti_policy", "int32_t"), ("pti_faults", "int32_t"), ("pti_pageins", "int32_t"),
+        ("pti_cow_faults", "int32_t"), ("pti_messages_sent", "int32_t"),
+        ("pti_messages_received", "int32_t"), ("pti_syscalls_mach", "int32_t"),
+        ("pti_syscalls_unix", "int32_t"), ("pti_csw", "int32_t"),
+        ("pti_threadnum", "int32_t"), ("pti_numrunning", "int32_t"),
+        ("pti_priority", "int32_t")]),
+    "proc_taskallinfo": (["sys/proc_info.h"], "struct proc_taskallinfo", [
+        ("pbsd", "struct darwin_proc_bsdinfo"), ("ptinfo", "struct darwin_proc_taskinfo")]),
 }

@@ -46,3 +46,52 @@ def signal_name(darwin_signal: int) -> str | None:
 
 __all__ = ["AREAS", "DARWIN_ONLY_ERRNO", "DARWIN_PRIVATE", "LINUX_ONLY_ERRNO", "darwin",
            "errno_name", "linux", "rows", "signal_name"]
+
+
+_SCALARS = {"int8_t": "b", "uint8_t": "B", "char": "b", "int16_t": "h", "uint16_t": "H",
+            "int32_t": "i", "uint32_t": "I", "int64_t": "q", "uint64_t": "Q", "void *": "Q"}
+
+
+def pack(struct_name: str, **values) -> bytearray:
+    """A Darwin struct as bytes: zero-filled, with the named fields set.
+
+    Nested structs are set with "outer__inner" names (kp_eproc__e_ppid); char arrays take
+    bytes (truncated to fit, NUL-terminated when there is room)."""
+    import struct as _struct
+
+    from machbox.abi.layouts import LAYOUTS
+
+    size = LAYOUTS[struct_name][0]
+    out = bytearray(size)
+    for name, value in values.items():
+        offset, ctype, length = field(struct_name, name)
+        if "[" in ctype and not ctype.startswith("char["):  # first element of an array
+            ctype = ctype.split("[", 1)[0]
+        if ctype.startswith("char["):
+            data = bytes(value)[:length - 1] if len(value) >= length else bytes(value)
+            out[offset:offset + len(data)] = data
+        else:
+            _struct.pack_into("<" + _SCALARS[ctype], out, offset, value)
+    return out
+
+
+def layout_size(struct_name: str) -> int:
+    from machbox.abi.layouts import LAYOUTS
+
+    return LAYOUTS[struct_name][0]
+
+
+def field(struct_name: str, path: str) -> tuple[int, str, int]:
+    """(offset, C type, size) of a field; "a__b" reaches field b of struct field a."""
+    from machbox.abi.layouts import LAYOUTS
+
+    offset = 0
+    for part in path.split("__"):
+        fields = {row[0]: row[1:] for row in LAYOUTS[struct_name][1]}
+        if part not in fields:
+            raise KeyError(f"{struct_name} has no field {part}")
+        ctype, foffset, fsize = fields[part]
+        offset += foffset
+        if ctype.startswith("struct darwin_"):
+            struct_name = ctype[len("struct darwin_"):]
+    return offset, ctype, fsize

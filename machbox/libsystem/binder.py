@@ -7,6 +7,7 @@ stub, or an "unimplemented" stub that names the call if the guest ever makes it.
 
 from __future__ import annotations
 
+import os
 import struct
 
 from machbox.libsystem import registry
@@ -82,6 +83,7 @@ class Binder:
         self.python_index: dict[tuple[str, str], int] = {}
         self.stubs: dict[tuple[str, str], int] = {}
         self.bound: dict[tuple[str, str], Binding] = {}
+        self.icu: tuple[int, list[int]] | None = None
         native.set_dispatcher(self._dispatch)
 
     # ---- host libraries -----------------------------------------------------------------
@@ -108,6 +110,18 @@ class Binder:
                 addr = self.native.dlsym(h, target)
                 if addr:
                     return addr
+        return 0
+
+    def icu_symbol(self, name: str) -> int:
+        """Apple's libicucore is plain ICU with unversioned C names; the host's ICU has the
+        same C API with its major version appended (``u_strlen_72``)."""
+        if self.icu is None:
+            self.icu = host_icu(self.native)
+        major, handles = self.icu
+        for h in handles:
+            addr = self.native.dlsym(h, f"{name[1:]}_{major}")
+            if addr:
+                return addr
         return 0
 
     # ---- stubs ---------------------------------------------------------------------------
@@ -156,6 +170,10 @@ class Binder:
                 addr = self.host_symbol(library, "=", name)
                 if addr:
                     return Binding(addr, DIRECT, library)
+            if library == "libicucore":
+                addr = self.icu_symbol(name)
+                if addr:
+                    return Binding(addr, DIRECT, library)
             if self.table.knows(library):
                 return None
             # A library machbox has no list for: every import is a stub named after it.
@@ -177,3 +195,32 @@ class Binder:
                 and not export.spec.startswith("py:"):
             addr = self.native.syscall_stub(addr, export.name in KERNEL_WIDE_RESULTS)
         return Binding(addr, export.kind, export.library)
+
+
+ICU_LIBRARIES = ("libicuuc", "libicui18n", "libicuio")
+ICU_DIRS = ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib",
+            "/usr/local/lib")
+
+
+def host_icu(native) -> tuple[int, list[int]]:
+    """(major version, dlopen handles) of the newest ICU installed on the host."""
+    majors = set()
+    for folder in ICU_DIRS:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for n in names:
+            head, _, version = n.partition(".so.")
+            if head == "libicuuc" and version.isdigit():
+                majors.add(int(version))
+    for major in sorted(majors, reverse=True):
+        handles = []
+        for lib in ICU_LIBRARIES:
+            try:
+                handles.append(native.dlopen(f"{lib}.so.{major}"))
+            except OSError:
+                pass
+        if handles:
+            return major, handles
+    return 0, []

@@ -66,6 +66,7 @@ AREA_MODULES = (
     "cxx",
     "compression",
     "sysctl",
+    "libproc",
     "dyld",
     "dispatch",
     "corefoundation",

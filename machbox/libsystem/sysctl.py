@@ -179,6 +179,10 @@ def sysctl(a) -> int:
             raise DarwinError(ENOENT)
         return _answer(a.native, lambda: struct.pack(f"<{len(entry[0])}i", *entry[0]),
                        a.u(2), a.u(3), 0)
+    if mib[:2] == (1, 14):  # kern.proc.*: process records
+        from machbox.libsystem.libproc import kern_proc
+
+        return _answer(a.native, lambda: kern_proc(tuple(mib[2:])), a.u(2), a.u(3), a.u(4))
     entry = BY_MIB.get(tuple(mib))
     if entry is None:
         raise DarwinError(ENOENT if mib and mib[0] in (1, 6, 7) else ENOTDIR)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -368,6 +369,9 @@ static PyObject *py_set_program(PyObject *self, PyObject *args)
     mb_program.progname = v[0] ? (slash ? slash + 1 : v[0]) : "";
     mb_program.executable_path = strdup(exe);
     mb_apple = a;
+    /* ps, top and /proc/PID/comm show the macOS program rather than "python3" */
+    const char *base = strrchr(exe, '/');
+    prctl(PR_SET_NAME, base ? base + 1 : exe, 0, 0, 0);
     Py_RETURN_NONE;
 }
 

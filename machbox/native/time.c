@@ -39,10 +39,20 @@ MB_EXPORT int mb_clock_gettime(int c, struct timespec *ts)
     return l < 0 ? (int)mb_fail(DARWIN_EINVAL) : clock_gettime(l, ts);
 }
 
+/* Darwin's libc answers from constants rather than asking the kernel: a microsecond for
+ * the clocks it reads through gettimeofday-like paths, one mach tick (1 ns on x86_64,
+ * where the timebase is 1/1) for the mach_absolute_time based ones. */
 MB_EXPORT int mb_clock_getres(int c, struct timespec *ts)
 {
-    int l = clock_to_linux(c);
-    return l < 0 ? (int)mb_fail(DARWIN_EINVAL) : clock_getres(l, ts);
+    if (clock_to_linux(c) < 0)
+        return (int)mb_fail(DARWIN_EINVAL);
+    int tick = c == DARWIN_CLOCK_MONOTONIC_RAW || c == DARWIN_CLOCK_MONOTONIC_RAW_APPROX ||
+               c == DARWIN_CLOCK_UPTIME_RAW || c == DARWIN_CLOCK_UPTIME_RAW_APPROX;
+    if (ts) {
+        ts->tv_sec = 0;
+        ts->tv_nsec = tick ? 1 : 1000;
+    }
+    return 0;
 }
 
 MB_EXPORT int mb_clock_settime(int c, const struct timespec *ts)

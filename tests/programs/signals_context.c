@@ -263,6 +263,7 @@ static void do_killpg(void) {
     killpg(getpgrp(), SIGTERM);
     pause();
 }
+static void do_interrupt(void) { raise(SIGINT); }  // machbox's Python must not catch it
 static void do_segv(void) {
     signal(SIGSEGV, SIG_DFL);
     load((long *)8);
@@ -275,7 +276,8 @@ static void children(void) {
         void (*body)(void);
         int sig;
     } cases[] = {{"abort", do_abort, SIGABRT}, {"broken pipe", do_pipe, SIGPIPE},
-                 {"killpg", do_killpg, SIGTERM}, {"segfault", do_segv, SIGSEGV}};
+                 {"killpg", do_killpg, SIGTERM}, {"segfault", do_segv, SIGSEGV},
+                 {"interrupt", do_interrupt, SIGINT}};
     for (unsigned i = 0; i < sizeof cases / sizeof *cases; i++) {
         int st = child_status(cases[i].body);
         printf("  %s: signaled=%d expected signal=%d\n", cases[i].name, WIFSIGNALED(st),

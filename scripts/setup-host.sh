@@ -11,6 +11,10 @@ missing_libs=""
 for lib in libc++.so.1 libc++abi.so.1 libunwind.so.1 libz.so.1; do
     has_lib "$lib" || missing_libs="$missing_libs $lib"
 done
+# ICU (Apple's libicucore) carries its major version in the soname: any will do.
+need_icu=""
+ldconfig -p 2>/dev/null | grep -q "^[[:space:]]*libicuuc\.so\.[0-9]* " || need_icu=yes
+[ -n "$need_icu" ] && missing_libs="$missing_libs libicuuc.so.N"
 [ -z "$missing_libs" ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -51,11 +55,16 @@ if [ -z "$v" ]; then
     exit 1
 fi
 packages="libc++1-$v libc++abi1-$v libunwind-$v zlib1g"
+if [ -n "$need_icu" ]; then
+    icu=$(apt-cache search --names-only '^libicu[0-9]+$' 2>/dev/null | cut -d' ' -f1 | sort -V | tail -1)
+    [ -n "$icu" ] && packages="$packages $icu"
+fi
 echo "machbox: installing host libraries: $packages" >&2
 $SUDO apt-get install -y --no-install-recommends $packages >/dev/null 2>&1 || {
     $SUDO apt-get update -qq >/dev/null 2>&1
     $SUDO apt-get install -y --no-install-recommends $packages >/dev/null
 }
 for lib in $missing_libs; do
+    [ "$lib" = libicuuc.so.N ] && continue  # optional: without it libicucore calls stop
     has_lib "$lib" || { echo "machbox: $lib is still missing after installing $packages" >&2; exit 1; }
 done

@@ -69,6 +69,7 @@ VALUE_TABLES = {
     "mb_sockopt_ipv6": ("socket", ("IPV6_",), set()),
     "mb_sockopt_tcp": ("socket", ("TCP_",), set()),
     "mb_eai_errors": ("socket", ("EAI_",), set()),
+    "mb_scm_types": ("socket", ("SCM_",), set()),
     "mb_termios_cc": ("termios", ("V",), set()),
     "mb_termios_speeds": ("termios", ("B",), {"BRKINT"}),
     "mb_si_codes": ("sigaction", ("SI_", "SEGV_", "BUS_", "ILL_", "FPE_", "TRAP_", "CLD_",

@@ -67,6 +67,7 @@ AREA_MODULES = (
     "compression",
     "sysctl",
     "libproc",
+    "net",
     "dyld",
     "dispatch",
     "corefoundation",

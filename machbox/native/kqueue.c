@@ -18,37 +18,55 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <limits.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
-/* <sys/event.h> (Darwin) */
-#define EVFILT_READ (-1)
-#define EVFILT_WRITE (-2)
-#define EVFILT_TIMER (-7)
-#define EVFILT_USER (-10)
-#define EV_ADD 0x0001
-#define EV_DELETE 0x0002
-#define EV_ENABLE 0x0004
-#define EV_DISABLE 0x0008
-#define EV_ONESHOT 0x0010
-#define EV_CLEAR 0x0020
-#define EV_RECEIPT 0x0040
-#define EV_DISPATCH 0x0080
-#define EV_ERROR 0x4000
-#define EV_EOF 0x8000
-#define NOTE_TRIGGER 0x01000000u
-#define NOTE_FFCTRLMASK 0xc0000000u
-#define NOTE_FFAND 0x40000000u
-#define NOTE_FFOR 0x80000000u
-#define NOTE_FFCOPY 0xc0000000u
-#define NOTE_FFLAGSMASK 0x00ffffffu
-#define NOTE_SECONDS 0x1u
-#define NOTE_USECONDS 0x2u
-#define NOTE_NSECONDS 0x4u
-#define NOTE_ABSOLUTE 0x8u
+/* <sys/event.h> (Darwin), from the generated ABI tables */
+#define EVFILT_READ ((int16_t)DARWIN_EVFILT_READ)
+#define EVFILT_WRITE ((int16_t)DARWIN_EVFILT_WRITE)
+#define EVFILT_VNODE ((int16_t)DARWIN_EVFILT_VNODE)
+#define EVFILT_PROC ((int16_t)DARWIN_EVFILT_PROC)
+#define EVFILT_SIGNAL ((int16_t)DARWIN_EVFILT_SIGNAL)
+#define EVFILT_TIMER ((int16_t)DARWIN_EVFILT_TIMER)
+#define EVFILT_USER ((int16_t)DARWIN_EVFILT_USER)
+#define EV_ADD ((uint16_t)DARWIN_EV_ADD)
+#define EV_DELETE ((uint16_t)DARWIN_EV_DELETE)
+#define EV_ENABLE ((uint16_t)DARWIN_EV_ENABLE)
+#define EV_DISABLE ((uint16_t)DARWIN_EV_DISABLE)
+#define EV_ONESHOT ((uint16_t)DARWIN_EV_ONESHOT)
+#define EV_CLEAR ((uint16_t)DARWIN_EV_CLEAR)
+#define EV_RECEIPT ((uint16_t)DARWIN_EV_RECEIPT)
+#define EV_DISPATCH ((uint16_t)DARWIN_EV_DISPATCH)
+#define EV_ERROR ((uint16_t)DARWIN_EV_ERROR)
+#define EV_EOF ((uint16_t)DARWIN_EV_EOF)
+#define NOTE_TRIGGER ((uint32_t)DARWIN_NOTE_TRIGGER)
+#define NOTE_FFCTRLMASK ((uint32_t)DARWIN_NOTE_FFCTRLMASK)
+#define NOTE_FFAND ((uint32_t)DARWIN_NOTE_FFAND)
+#define NOTE_FFOR ((uint32_t)DARWIN_NOTE_FFOR)
+#define NOTE_FFCOPY ((uint32_t)DARWIN_NOTE_FFCOPY)
+#define NOTE_FFLAGSMASK ((uint32_t)DARWIN_NOTE_FFLAGSMASK)
+#define NOTE_SECONDS ((uint32_t)DARWIN_NOTE_SECONDS)
+#define NOTE_USECONDS ((uint32_t)DARWIN_NOTE_USECONDS)
+#define NOTE_NSECONDS ((uint32_t)DARWIN_NOTE_NSECONDS)
+#define NOTE_ABSOLUTE ((uint32_t)DARWIN_NOTE_ABSOLUTE)
+#define NOTE_EXIT ((uint32_t)DARWIN_NOTE_EXIT)
+#define NOTE_EXITSTATUS ((uint32_t)DARWIN_NOTE_EXITSTATUS)
+#define NOTE_DELETE ((uint32_t)DARWIN_NOTE_DELETE)
+#define NOTE_WRITE ((uint32_t)DARWIN_NOTE_WRITE)
+#define NOTE_EXTEND ((uint32_t)DARWIN_NOTE_EXTEND)
+#define NOTE_ATTRIB ((uint32_t)DARWIN_NOTE_ATTRIB)
+#define NOTE_LINK ((uint32_t)DARWIN_NOTE_LINK)
+#define NOTE_RENAME ((uint32_t)DARWIN_NOTE_RENAME)
+#define NOTE_REVOKE ((uint32_t)DARWIN_NOTE_REVOKE)
 
 /* One event in machbox's own shape, converted to either Darwin layout at the edges. */
 struct kev {
@@ -66,23 +84,35 @@ struct knote {
     int always_ready;    /* regular files */
     int timerfd;         /* EVFILT_TIMER */
     int triggered;       /* EVFILT_USER */
+    int auxfd;           /* EVFILT_PROC: a pidfd; EVFILT_VNODE: an inotify instance */
+    uint32_t pending;    /* EVFILT_VNODE: notes seen since the last delivery */
+    int64_t size;        /* EVFILT_VNODE: file size, to tell NOTE_EXTEND */
+    nlink_t links;       /* EVFILT_VNODE: link count, to tell NOTE_LINK and NOTE_DELETE */
+    uint64_t seen;       /* EVFILT_SIGNAL: deliveries already reported */
     struct knote *next;
 };
 
-enum { TAG_FD = 0, TAG_TIMER = 1, TAG_USER = 2 };
+enum { TAG_FD = 0, TAG_TIMER = 1, TAG_USER = 2, TAG_AUX = 3 };
 #define TAG(kind, v) (((uint64_t)(kind) << 56) | (uint64_t)(uint32_t)(v))
 
 struct kq {
     int epfd;            /* one of the descriptors naming the epoll instance */
     int refs;            /* descriptors naming it (dup, fcntl F_DUPFD) */
-    int userfd;          /* eventfd for EVFILT_USER triggers */
+    int userfd;          /* eventfd for EVFILT_USER triggers and signal deliveries */
+    int signal_notes;    /* EVFILT_SIGNAL knotes: while any, userfd hears of signals */
+    struct kq *next_live; /* every open kqueue, for close() to find knotes on a descriptor */
     pthread_mutex_t lock;
     struct knote *notes;
 };
 
 #define MAX_KQ_FD 65536
 static struct kq *kqs[MAX_KQ_FD];
+static struct kq *live; /* guarded by kqs_lock */
+static _Atomic int live_count;
 static pthread_mutex_t kqs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void kqueue_init_once(void);
+MB_HIDDEN int mb_wait_status_to_darwin(int st);
 
 static struct kq *kq_of(int fd)
 {
@@ -91,6 +121,8 @@ static struct kq *kq_of(int fd)
 
 MB_EXPORT int mb_kqueue(void)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, kqueue_init_once);
     struct kq *k = calloc(1, sizeof *k);
     if (!k)
         return (int)mb_fail(DARWIN_ENOMEM);
@@ -110,8 +142,231 @@ MB_EXPORT int mb_kqueue(void)
     k->refs = 1;
     pthread_mutex_lock(&kqs_lock);
     kqs[k->epfd] = k;
+    k->next_live = live;
+    live = k;
+    atomic_fetch_add(&live_count, 1);
     pthread_mutex_unlock(&kqs_lock);
     return k->epfd;
+}
+
+/* ---- signals: counted by the signal trampoline, reported per knote -------------------- */
+
+static _Atomic uint64_t signal_count[DARWIN_NSIG];
+#define MAX_SIGNAL_WAKERS 64
+static _Atomic int signal_wakers[MAX_SIGNAL_WAKERS]; /* eventfd + 1 of each watching kqueue */
+
+/* Called from the signal trampoline: async-signal-safe (atomics and write only). */
+MB_HIDDEN void mb_kqueue_signal_delivered(int dsig)
+{
+    if (dsig <= 0 || dsig >= DARWIN_NSIG)
+        return;
+    atomic_fetch_add(&signal_count[dsig], 1);
+    for (int i = 0; i < MAX_SIGNAL_WAKERS; i++) {
+        int fd = atomic_load(&signal_wakers[i]) - 1;
+        if (fd >= 0) {
+            uint64_t one = 1;
+            (void)!write(fd, &one, sizeof one);
+        }
+    }
+}
+
+static void signal_waker(struct kq *k, int on)
+{
+    for (int i = 0; i < MAX_SIGNAL_WAKERS; i++) {
+        int expected = on ? 0 : k->userfd + 1;
+        if (atomic_compare_exchange_strong(&signal_wakers[i], &expected, on ? k->userfd + 1 : 0))
+            return;
+    }
+}
+
+static uint64_t signals_unseen(const struct knote *n)
+{
+    return atomic_load(&signal_count[n->kev.ident]) - n->seen;
+}
+
+/* ---- processes: a pidfd per knote ---------------------------------------------------------- */
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* The exit status of the process behind a pidfd, in Darwin's encoding; 0 if not our child. */
+static int64_t proc_status(int pidfd)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOWAIT | WNOHANG) != 0) {
+        errno = 0;
+        return 0;
+    }
+    int st = 0;
+    if (si.si_code == CLD_EXITED)
+        st = (si.si_status & 0xff) << 8;
+    else if (si.si_code == CLD_KILLED)
+        st = si.si_status & 0x7f;
+    else if (si.si_code == CLD_DUMPED)
+        st = (si.si_status & 0x7f) | 0x80;
+    return mb_wait_status_to_darwin(st);
+}
+
+/* ---- vnodes: an inotify instance per knote ---------------------------------------------------- */
+
+static int vnode_watch(struct knote *n)
+{
+    char link[64], path[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", (int)n->kev.ident);
+    ssize_t len = readlink(link, path, sizeof path - 1);
+    struct stat st;
+    if (len < 0 || fstat((int)n->kev.ident, &st) != 0)
+        return DARWIN_EBADF;
+    path[len] = 0;
+    int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (in < 0)
+        return mb_errno_to_darwin(errno);
+    uint32_t mask = IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF | IN_CREATE |
+                    IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_UNMOUNT;
+    if (inotify_add_watch(in, path, mask) < 0) {
+        int e = mb_errno_to_darwin(errno);
+        close(in);
+        return e;
+    }
+    n->auxfd = in;
+    n->size = st.st_size;
+    n->links = st.st_nlink;
+    return 0;
+}
+
+/* Reads what inotify saw into n->pending, as Darwin's NOTE_ bits the knote asked for. */
+static void vnode_read(struct knote *n)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    ssize_t len;
+    uint32_t notes = 0;
+    while ((len = read(n->auxfd, buf, sizeof buf)) > 0) {
+        for (char *p = buf; p < buf + len;) {
+            const struct inotify_event *e = (const void *)p;
+            if (e->mask & IN_MODIFY)
+                notes |= NOTE_WRITE;
+            if (e->mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)) {
+                notes |= NOTE_WRITE; /* a directory's entries changed */
+                if (e->mask & IN_ISDIR)
+                    notes |= NOTE_LINK;
+            }
+            if (e->mask & IN_ATTRIB)
+                notes |= NOTE_ATTRIB;
+            if (e->mask & IN_DELETE_SELF)
+                notes |= NOTE_DELETE;
+            if (e->mask & IN_MOVE_SELF)
+                notes |= NOTE_RENAME;
+            if (e->mask & IN_UNMOUNT)
+                notes |= NOTE_REVOKE;
+            p += sizeof *e + e->len;
+        }
+    }
+    errno = 0;
+    struct stat st;
+    if (fstat((int)n->kev.ident, &st) == 0) {
+        if (st.st_size > n->size)
+            notes |= NOTE_EXTEND;
+        if (st.st_nlink != n->links) {
+            /* unlink shows up as an attribute change: the link count is what moved */
+            notes |= st.st_nlink == 0 ? NOTE_DELETE : NOTE_LINK;
+            if (!(notes & ~(NOTE_ATTRIB | NOTE_DELETE | NOTE_LINK)) && st.st_nlink == 0)
+                notes &= ~NOTE_ATTRIB;
+        }
+        n->size = st.st_size;
+        n->links = st.st_nlink;
+    }
+    n->pending |= notes & n->kev.fflags;
+}
+
+/* ---- knote lifetime ---------------------------------------------------------------------------- */
+
+MB_HIDDEN void mb_signal_watch(int dsig, int delta);
+
+static void knote_free(struct kq *k, struct knote *n)
+{
+    if (n->timerfd >= 0)
+        close(n->timerfd);
+    if (n->auxfd >= 0)
+        close(n->auxfd);
+    if (n->kev.filter == EVFILT_SIGNAL) {
+        mb_signal_watch((int)n->kev.ident, -1);
+        if (--k->signal_notes == 0)
+            signal_waker(k, 0);
+    }
+    free(n);
+}
+
+/* Sets up what a new knote of a filter other than READ/WRITE/TIMER/USER needs. */
+static int knote_attach(struct kq *k, struct knote *n)
+{
+    int fd = -1;
+    switch (n->kev.filter) {
+    case EVFILT_PROC:
+        fd = (int)syscall(SYS_pidfd_open, (pid_t)n->kev.ident, 0);
+        if (fd < 0)
+            return errno == ESRCH ? DARWIN_ESRCH : mb_errno_to_darwin(errno);
+        n->auxfd = fd;
+        break;
+    case EVFILT_VNODE: {
+        int e = vnode_watch(n);
+        if (e)
+            return e;
+        fd = n->auxfd;
+        break;
+    }
+    case EVFILT_SIGNAL:
+        if (n->kev.ident == 0 || n->kev.ident >= DARWIN_NSIG)
+            return DARWIN_EINVAL;
+        n->seen = atomic_load(&signal_count[n->kev.ident]);
+        if (k->signal_notes++ == 0)
+            signal_waker(k, 1);
+        mb_signal_watch((int)n->kev.ident, 1);
+        return 0;
+    default:
+        return 0;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG(TAG_AUX, fd)};
+    epoll_ctl(k->epfd, EPOLL_CTL_ADD, fd, &ev);
+    return 0;
+}
+
+/* ---- fork: a kqueue is not inherited (Darwin) ------------------------------------------------- */
+
+static void kqueues_after_fork(void)
+{
+    pthread_mutex_init(&kqs_lock, NULL);
+    live = NULL;
+    atomic_store(&live_count, 0);
+    for (int i = 0; i < MAX_SIGNAL_WAKERS; i++)
+        atomic_store(&signal_wakers[i], 0);
+    for (int fd = 0; fd < MAX_KQ_FD; fd++) {
+        struct kq *k = kqs[fd];
+        if (!k)
+            continue;
+        kqs[fd] = NULL;
+        close(fd);
+        if (--k->refs > 0)
+            continue;
+        for (struct knote *n = k->notes, *next; n; n = next) {
+            next = n->next;
+            if (n->timerfd >= 0)
+                close(n->timerfd);
+            if (n->auxfd >= 0)
+                close(n->auxfd);
+            if (n->kev.filter == EVFILT_SIGNAL)
+                mb_signal_watch((int)n->kev.ident, -1);
+            free(n);
+        }
+        close(k->userfd);
+        free(k);
+    }
+}
+
+static void kqueue_init_once(void)
+{
+    pthread_atfork(NULL, NULL, kqueues_after_fork);
 }
 
 /* close() of a kqueue descriptor; the last one frees the table. */
@@ -130,24 +385,59 @@ MB_HIDDEN void mb_kqueue_closed(int fd)
                 break;
             }
     }
+    if (last) {
+        for (struct kq **pp = &live; *pp; pp = &(*pp)->next_live)
+            if (*pp == k) {
+                *pp = k->next_live;
+                break;
+            }
+        atomic_fetch_sub(&live_count, 1);
+    }
     pthread_mutex_unlock(&kqs_lock);
     if (!last)
         return;
     for (struct knote *n = k->notes, *next; n; n = next) {
         next = n->next;
-        if (n->timerfd >= 0)
-            close(n->timerfd);
-        free(n);
+        knote_free(k, n);
     }
     close(k->userfd);
     pthread_mutex_destroy(&k->lock);
     free(k);
 }
 
+/* Darwin drops the knotes of a descriptor when it is closed. */
+static void forget_descriptor(int fd)
+{
+    pthread_mutex_lock(&kqs_lock);
+    for (struct kq *k = live; k; k = k->next_live) {
+        pthread_mutex_lock(&k->lock);
+        int had_fd_filter = 0;
+        for (struct knote **pp = &k->notes; *pp;) {
+            struct knote *n = *pp;
+            int16_t f = n->kev.filter;
+            if (n->kev.ident == (uint64_t)fd &&
+                (f == EVFILT_READ || f == EVFILT_WRITE || f == EVFILT_VNODE)) {
+                *pp = n->next;
+                had_fd_filter |= f != EVFILT_VNODE;
+                knote_free(k, n);
+            } else {
+                pp = &n->next;
+            }
+        }
+        if (had_fd_filter)
+            epoll_ctl(k->epfd, EPOLL_CTL_DEL, fd, NULL);
+        pthread_mutex_unlock(&k->lock);
+    }
+    pthread_mutex_unlock(&kqs_lock);
+    errno = 0;
+}
+
 MB_EXPORT int mb_close(int fd)
 {
     if (kq_of(fd))
         mb_kqueue_closed(fd);
+    else if (atomic_load(&live_count))
+        forget_descriptor(fd);
     return close(fd);
 }
 
@@ -254,12 +544,21 @@ static int apply(struct kq *k, const struct kev *c)
                 fcntl((int)c->ident, F_GETFD) < 0)
                 return DARWIN_EBADF;
             if (c->filter != EVFILT_READ && c->filter != EVFILT_WRITE &&
-                c->filter != EVFILT_TIMER && c->filter != EVFILT_USER)
-                return DARWIN_EINVAL; /* PROC, SIGNAL, VNODE...: issue #5 */
+                c->filter != EVFILT_TIMER && c->filter != EVFILT_USER &&
+                c->filter != EVFILT_PROC && c->filter != EVFILT_VNODE &&
+                c->filter != EVFILT_SIGNAL)
+                return DARWIN_EINVAL; /* EVFILT_MACHPORT, _FS, _VM, _EXCEPT: not here */
             n = calloc(1, sizeof *n);
             if (!n)
                 return DARWIN_ENOMEM;
             n->timerfd = -1;
+            n->auxfd = -1;
+            n->kev = *c;
+            int e = knote_attach(k, n);
+            if (e) {
+                free(n);
+                return e;
+            }
             n->next = k->notes;
             k->notes = n;
         }
@@ -288,10 +587,8 @@ static int apply(struct kq *k, const struct kev *c)
                 *pp = n->next;
                 break;
             }
-        if (n->timerfd >= 0)
-            close(n->timerfd);
         int16_t filter = n->kev.filter;
-        free(n);
+        knote_free(k, n);
         n = NULL;
         if (filter == EVFILT_READ || filter == EVFILT_WRITE) {
             int always = 0;
@@ -360,6 +657,23 @@ static int deliver(struct kq *k, struct knote *n, uint32_t events, struct kev *o
         out->data = 65536;
         if (events & (EPOLLHUP | EPOLLERR))
             out->flags |= EV_EOF;
+    } else if (n->kev.filter == EVFILT_PROC) {
+        /* the process is gone: Darwin reports NOTE_EXIT once, with EV_EOF, and drops it */
+        out->fflags = n->kev.fflags & NOTE_EXIT;
+        out->data = n->kev.fflags & NOTE_EXITSTATUS ? proc_status(n->auxfd) : 0;
+        out->flags |= EV_EOF | EV_ONESHOT;
+        struct kev del = n->kev;
+        del.flags = EV_DELETE;
+        apply(k, &del);
+        return 1;
+    } else if (n->kev.filter == EVFILT_VNODE) {
+        out->fflags = n->pending;
+        out->data = 0;
+        n->pending = 0;
+    } else if (n->kev.filter == EVFILT_SIGNAL) {
+        uint64_t now = atomic_load(&signal_count[n->kev.ident]);
+        out->data = (int64_t)(now - n->seen);
+        n->seen = now;
     }
     if (n->kev.flags & EV_ONESHOT) {
         struct kev del = n->kev;
@@ -405,6 +719,19 @@ static int collect(struct kq *k, const struct epoll_event *evs, int nev, struct 
         } else if (tag == TAG_USER) {
             uint64_t drained;
             (void)!read(k->userfd, &drained, sizeof drained);
+        } else if (tag == TAG_AUX) {
+            for (struct knote *n = k->notes; n; n = n->next) {
+                if (n->auxfd != v)
+                    continue;
+                if (n->kev.filter == EVFILT_VNODE) {
+                    vnode_read(n);
+                    if (n->pending)
+                        count += deliver(k, n, 0, &out[count]);
+                } else {
+                    count += deliver(k, n, 0, &out[count]);
+                }
+                break;
+            }
         }
     }
     /* user events and always-ready files are level conditions kept in the table */
@@ -416,6 +743,8 @@ static int collect(struct kq *k, const struct epoll_event *evs, int nev, struct 
             count += deliver(k, n, 0, &out[count]);
         } else if (n->always_ready && !n->disabled) {
             count += deliver(k, n, 0, &out[count]);
+        } else if (n->kev.filter == EVFILT_SIGNAL && !n->disabled && signals_unseen(n)) {
+            count += deliver(k, n, 0, &out[count]);
         }
     }
     return count;
@@ -424,7 +753,8 @@ static int collect(struct kq *k, const struct epoll_event *evs, int nev, struct 
 static int has_level_ready(struct kq *k)
 {
     for (struct knote *n = k->notes; n; n = n->next)
-        if (!n->disabled && (n->always_ready || (n->kev.filter == EVFILT_USER && n->triggered)))
+        if (!n->disabled && (n->always_ready || (n->kev.filter == EVFILT_USER && n->triggered) ||
+                             (n->kev.filter == EVFILT_SIGNAL && signals_unseen(n))))
             return 1;
     return 0;
 }

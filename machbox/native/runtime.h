@@ -67,6 +67,9 @@ MB_HIDDEN void *mb_code_alloc(size_t size);
 MB_HIDDEN void mb_report_unimplemented_name(const char *name, const char *library);
 
 /* Exit statuses machbox itself uses (documented in README; mirrored in machbox.cli). */
+/* Darwin's NSIG: signal numbers run 1..31 */
+#define DARWIN_NSIG 32
+
 #define MB_EXIT_UNIMPLEMENTED 120
 #define MB_EXIT_INTERNAL 125
 

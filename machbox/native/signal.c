@@ -21,7 +21,6 @@
 
 typedef uint32_t darwin_sigset_t;
 
-#define DARWIN_NSIG 32
 
 /* ---- sigset_t: 32 bits on Darwin, bit (n - 1) for signal n ------------------------------ */
 
@@ -261,10 +260,31 @@ static void context_from_darwin(ucontext_t *lu, const struct darwin_signal_frame
     lu->uc_sigmask = mask;
 }
 
+/* EVFILT_SIGNAL knotes per signal (kqueue.c): while any, the host catches the signal even
+ * when the guest ignores it, so that kqueue can count it as Darwin does. */
+static int watchers[DARWIN_NSIG];
+MB_HIDDEN void mb_kqueue_signal_delivered(int dsig);
+
+static int default_ignored(int dsig)
+{
+    return dsig == DARWIN_SIGCHLD || dsig == DARWIN_SIGURG || dsig == DARWIN_SIGCONT ||
+           dsig == DARWIN_SIGWINCH || dsig == DARWIN_SIGIO || dsig == DARWIN_SIGINFO;
+}
+
+/* Whether the host must run the trampoline for a guest disposition. */
+static int needs_trampoline(int dsig, void *handler)
+{
+    if (handler != NULL && handler != (void *)1)
+        return 1;
+    return watchers[dsig] > 0 && (handler == (void *)1 || default_ignored(dsig));
+}
+
 static void mb_signal_trampoline(int lsig, siginfo_t *info, void *uc)
 {
     int saved_errno = errno;
     int dsig = mb_signal_to_darwin(lsig);
+    if (watchers[dsig])
+        mb_kqueue_signal_delivered(dsig);
     struct guest_handler h = handlers[dsig];
     if (h.flags & DARWIN_SA_RESETHAND)
         handlers[dsig].handler = NULL;
@@ -318,7 +338,7 @@ MB_EXPORT int mb_sigaction(int dsig, const struct darwin_sigaction *act,
         struct sigaction la;
         memset(&la, 0, sizeof la);
         set_to_linux(&act->sa_mask, &la.sa_mask);
-        if (act->__sigaction_u == NULL || act->__sigaction_u == (void *)1) {
+        if (!needs_trampoline(dsig, act->__sigaction_u)) {
             la.sa_handler = (void (*)(int))act->__sigaction_u;
             la.sa_flags = host_flags(act->sa_flags) & ~SA_SIGINFO;
         } else {
@@ -345,6 +365,29 @@ MB_EXPORT int mb_sigaction(int dsig, const struct darwin_sigaction *act,
         }
     }
     return 0;
+}
+
+/* A kqueue starts (+1) or stops (-1) watching dsig: reinstall the host disposition. */
+MB_HIDDEN void mb_signal_watch(int dsig, int delta)
+{
+    if (dsig <= 0 || dsig >= DARWIN_NSIG)
+        return;
+    watchers[dsig] += delta;
+    int lsig = mb_signal_to_linux(dsig);
+    if (lsig <= 0 || lsig == SIGKILL || lsig == SIGSTOP)
+        return;
+    struct guest_handler h = handlers[dsig];
+    struct sigaction la;
+    memset(&la, 0, sizeof la);
+    set_to_linux(&h.mask, &la.sa_mask);
+    if (needs_trampoline(dsig, h.handler)) {
+        la.sa_sigaction = mb_signal_trampoline;
+        la.sa_flags = host_flags(h.flags) | SA_RESTART;
+    } else {
+        la.sa_handler = (void (*)(int))h.handler;
+        la.sa_flags = host_flags(h.flags) & ~SA_SIGINFO;
+    }
+    sigaction(lsig, &la, NULL);
 }
 
 /* signal(3): BSD semantics, the handler stays installed and calls restart. */

@@ -272,6 +272,12 @@ CONSTANTS = {
         ("COPYFILE_DATA_SPARSE", NONE), ("COPYFILE_STATE_COPIED", NONE),
         ("COPYFILE_STATE_SRC_FD", NONE), ("COPYFILE_STATE_DST_FD", NONE),
     ]),
+    "ifaddrs": (["sys/socket.h", "net/if.h", "net/if_types.h"], ["net/if.h"], [
+        "IFF_UP", "IFF_BROADCAST", "IFF_DEBUG", "IFF_LOOPBACK", "IFF_POINTOPOINT",
+        "IFF_NOTRAILERS", "IFF_RUNNING", "IFF_NOARP", "IFF_PROMISC", "IFF_ALLMULTI",
+        ("IFF_OACTIVE", NONE), ("IFF_SIMPLEX", NONE), "IFF_MULTICAST",
+        ("IFT_ETHER", NONE), ("IFT_LOOP", NONE), ("IFT_OTHER", NONE),
+    ]),
     "kqueue": (["sys/event.h"], [], [
         ("EVFILT_READ", NONE),
         ("EVFILT_WRITE", NONE),

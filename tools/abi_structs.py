@@ -133,6 +133,17 @@ STRUCTS = {
         ("msg_flags", "int32_t")]),
     "cmsghdr": (["sys/socket.h"], "struct cmsghdr", [
         ("cmsg_len", "uint32_t"), ("cmsg_level", "int32_t"), ("cmsg_type", "int32_t")]),
+    "ifaddrs": (["ifaddrs.h"], "struct ifaddrs", [
+        ("ifa_next", "void *"), ("ifa_name", "char *"), ("ifa_flags", "uint32_t"),
+        ("ifa_addr", "void *"), ("ifa_netmask", "void *"), ("ifa_dstaddr", "void *"),
+        ("ifa_data", "void *")]),
+    "sockaddr_dl": (["net/if_dl.h"], "struct sockaddr_dl", [
+        ("sdl_len", "uint8_t"), ("sdl_family", "uint8_t"), ("sdl_index", "uint16_t"),
+        ("sdl_type", "uint8_t"), ("sdl_nlen", "uint8_t"), ("sdl_alen", "uint8_t"),
+        ("sdl_slen", "uint8_t"), ("sdl_data", "char[12]")]),
+    "sf_hdtr": (["sys/socket.h"], "struct sf_hdtr", [
+        ("headers", "void *"), ("hdr_cnt", "int32_t"), ("trailers", "void *"),
+        ("trl_cnt", "int32_t")]),
     "addrinfo": (["netdb.h"], "struct addrinfo", [
         ("ai_flags", "int32_t"), ("ai_family", "int32_t"), ("ai_socktype", "int32_t"),
         ("ai_protocol", "int32_t"), ("ai_addrlen", "uint32_t"), ("ai_canonname", "char *"),

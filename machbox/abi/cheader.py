@@ -26,7 +26,7 @@ from machbox.abi.layouts import LAYOUTS
 # glibc defines these as macros (<signal.h>, <sys/stat.h>...)
 GLIBC_MACRO_FIELDS = {
     "si_pid", "si_uid", "si_status", "si_addr", "si_value", "si_band", "si_utime", "si_stime",
-    "sa_handler", "sa_sigaction", "st_atime", "st_mtime", "st_ctime",
+    "sa_handler", "sa_sigaction", "st_atime", "st_mtime", "st_ctime", "ifa_dstaddr",
 }
 
 # which rows of an area form each table (prefix filters; `exclude` names)
@@ -43,9 +43,11 @@ FLAG_TABLES = {
     "mb_ai_flags": ("socket", ("AI_",), set()),
     "mb_ni_flags": ("socket", ("NI_",), set()),
     "mb_poll_events": ("poll", ("POLL",), set()),
+    "mb_iff_flags": ("ifaddrs", ("IFF_",), set()),
     "mb_termios_iflag": ("termios", (), None),
     "mb_termios_oflag": ("termios", (), None),
     "mb_termios_lflag": ("termios", (), None),
+    "mb_termios_cflag": ("termios", (), None),
 }
 TERMIOS_FLAGS = {
     "mb_termios_iflag": ["IGNBRK", "BRKINT", "IGNPAR", "PARMRK", "INPCK", "ISTRIP", "INLCR",
@@ -54,6 +56,8 @@ TERMIOS_FLAGS = {
     "mb_termios_lflag": ["ECHOKE", "ECHOE", "ECHOK", "ECHO", "ECHONL", "ECHOPRT", "ECHOCTL",
                          "ISIG", "ICANON", "IEXTEN", "EXTPROC", "TOSTOP", "FLUSHO", "PENDIN",
                          "NOFLSH"],
+    "mb_termios_cflag": ["CS6", "CS7", "CS8", "CSTOPB", "CREAD", "PARENB", "PARODD", "HUPCL",
+                         "CLOCAL", "CRTSCTS"],
 }
 VALUE_TABLES = {
     "mb_fcntl_cmds": ("fcntl", ("F_",), {"F_RDLCK", "F_UNLCK", "F_WRLCK", "F_OK"}),

@@ -5,7 +5,8 @@ _BRIDGED = [
     "socket", "socketpair", "bind", "connect", "accept", "getsockname", "getpeername",
     "send", "recv", "sendto", "recvfrom", "sendmsg", "recvmsg", "setsockopt", "getsockopt",
     "inet_pton", "inet_ntop", "getaddrinfo", "freeaddrinfo", "getnameinfo", "gai_strerror",
-    "gethostbyname", "gethostbyname2", "gethostbyaddr",
+    "gethostbyname", "gethostbyname2", "gethostbyaddr", "getifaddrs", "freeifaddrs",
+    "sendfile", "poll",
 ]
 
 EMULATED: set[str] = set()

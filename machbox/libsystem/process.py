@@ -32,7 +32,6 @@ EXPORTS = {
         "_pselect": "mb_pselect",
         "___darwin_check_fd_set_overflow": "mb___darwin_check_fd_set_overflow",
         "_select": "=",
-        "_poll": "=",
         "_issetugid": "mb_issetugid",
         "_getrlimit": "mb_getrlimit",
         "_setrlimit": "mb_setrlimit",

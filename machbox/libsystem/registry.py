@@ -68,6 +68,7 @@ AREA_MODULES = (
     "sysctl",
     "libproc",
     "net",
+    "terminal",
     "dyld",
     "dispatch",
     "corefoundation",

@@ -699,12 +699,18 @@ MB_EXPORT ssize_t mb___getdirentries64(int fd, char *buf, size_t nbytes, int64_t
 
 /* ---- ioctl: request numbers differ; the argument structures commonly used do not ------- */
 
+MB_HIDDEN int mb_termios_ioctl(int fd, unsigned long request, void *arg, int *handled);
+
 MB_EXPORT int mb_ioctl(int fd, unsigned long request, ...)
 {
     va_list ap;
     va_start(ap, request);
     void *arg = va_arg(ap, void *);
     va_end(ap);
+    int handled;
+    int r = mb_termios_ioctl(fd, request, arg, &handled); /* struct termios differs */
+    if (handled)
+        return r;
     int64_t lreq = mb_value_to_linux(mb_ioctl_requests, MB_IOCTL_REQUESTS_COUNT,
                                      (int64_t)(uint32_t)request, -1);
     if (lreq < 0)

@@ -20,6 +20,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -582,4 +583,172 @@ MB_EXPORT struct hostent *mb_gethostbyaddr(const void *addr, socklen_t len, int 
 {
     int l = family_to_linux(af);
     return l < 0 ? NULL : hostent_out(gethostbyaddr(addr, len, l));
+}
+
+/* ---- getifaddrs: Darwin's list, with an AF_LINK sockaddr_dl per interface --------------- */
+
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <linux/if_packet.h>
+#include <net/if_arp.h>
+#include <poll.h>
+#include <sys/sendfile.h>
+#include <sys/uio.h>
+
+struct mb_ifaddrs_node {
+    struct darwin_ifaddrs d;
+    struct sockaddr_storage addr, netmask, dst; /* Darwin sockaddrs (sockaddr_dl fits) */
+    char name[IF_NAMESIZE];
+};
+
+static void *sa_copy_out(const struct sockaddr *l, struct sockaddr_storage *slot)
+{
+    if (!l)
+        return NULL;
+    socklen_t len = sizeof *slot;
+    socklen_t llen = l->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                   : l->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+                                             : sizeof(struct sockaddr_storage);
+    sa_out(l, llen, slot, &len);
+    return slot;
+}
+
+/* The link-level entry: interface index, name and hardware address as a sockaddr_dl. */
+static void *link_sockaddr(const struct ifaddrs *l, struct sockaddr_storage *slot)
+{
+    const struct sockaddr_ll *ll = (const void *)l->ifa_addr;
+    struct darwin_sockaddr_dl *dl = (void *)slot;
+    memset(slot, 0, sizeof *slot);
+    size_t nlen = strnlen(l->ifa_name, IF_NAMESIZE);
+    size_t alen = ll->sll_halen <= 8 ? ll->sll_halen : 8;
+    dl->sdl_family = (uint8_t)DARWIN_AF_LINK;
+    dl->sdl_index = (uint16_t)ll->sll_ifindex;
+    dl->sdl_type = ll->sll_hatype == ARPHRD_LOOPBACK ? (uint8_t)DARWIN_IFT_LOOP
+                 : ll->sll_hatype == ARPHRD_ETHER ? (uint8_t)DARWIN_IFT_ETHER
+                                                  : (uint8_t)DARWIN_IFT_OTHER;
+    dl->sdl_nlen = (uint8_t)nlen;
+    dl->sdl_alen = (uint8_t)(ll->sll_hatype == ARPHRD_LOOPBACK ? 0 : alen);
+    memcpy(dl->sdl_data, l->ifa_name, nlen);
+    memcpy(dl->sdl_data + nlen, ll->sll_addr, dl->sdl_alen);
+    size_t len = offsetof(struct darwin_sockaddr_dl, sdl_data) + nlen + dl->sdl_alen;
+    dl->sdl_len = (uint8_t)(len < DARWIN_SIZEOF_SOCKADDR_DL ? DARWIN_SIZEOF_SOCKADDR_DL : len);
+    return slot;
+}
+
+MB_EXPORT void mb_freeifaddrs(struct darwin_ifaddrs *ifa)
+{
+    while (ifa) {
+        struct darwin_ifaddrs *next = ifa->ifa_next;
+        free(ifa); /* one allocation per node (struct mb_ifaddrs_node) */
+        ifa = next;
+    }
+}
+
+MB_EXPORT int mb_getifaddrs(struct darwin_ifaddrs **out)
+{
+    struct ifaddrs *list;
+    if (getifaddrs(&list) != 0)
+        return -1;
+    struct darwin_ifaddrs *head = NULL, **tail = &head;
+    /* Darwin lists each interface's link entry first, then its addresses */
+    for (int pass = 0; pass < 2; pass++) {
+        for (struct ifaddrs *l = list; l; l = l->ifa_next) {
+            int is_link = l->ifa_addr && l->ifa_addr->sa_family == AF_PACKET;
+            if (!l->ifa_addr || (pass == 0) != is_link)
+                continue;
+            if (!is_link && l->ifa_addr->sa_family != AF_INET &&
+                l->ifa_addr->sa_family != AF_INET6)
+                continue;
+            struct mb_ifaddrs_node *n = calloc(1, sizeof *n);
+            if (!n) {
+                freeifaddrs(list);
+                mb_freeifaddrs(head);
+                return (int)mb_fail(DARWIN_ENOMEM);
+            }
+            snprintf(n->name, sizeof n->name, "%s", l->ifa_name);
+            n->d.ifa_name = n->name;
+            n->d.ifa_flags = (uint32_t)mb_bits_to_darwin(mb_iff_flags, MB_IFF_FLAGS_COUNT,
+                                                          l->ifa_flags);
+            if (is_link) {
+                n->d.ifa_addr = link_sockaddr(l, &n->addr);
+            } else {
+                n->d.ifa_addr = sa_copy_out(l->ifa_addr, &n->addr);
+                n->d.ifa_netmask = sa_copy_out(l->ifa_netmask, &n->netmask);
+                if (l->ifa_flags & (IFF_BROADCAST | IFF_POINTOPOINT))
+                    n->d.ifa_dstaddr_ = sa_copy_out(l->ifa_ifu.ifu_broadaddr, &n->dst);
+            }
+            *tail = &n->d;
+            tail = (struct darwin_ifaddrs **)&n->d.ifa_next;
+        }
+    }
+    freeifaddrs(list);
+    *out = head;
+    return 0;
+}
+
+/* ---- sendfile: Darwin's file-to-socket call with headers and trailers -------------------- */
+
+static ssize_t write_iov(int s, const struct iovec *iov, int cnt)
+{
+    if (!iov || cnt <= 0)
+        return 0;
+    struct msghdr m = {0};
+    m.msg_iov = (struct iovec *)iov;
+    m.msg_iovlen = (size_t)cnt;
+    return sendmsg(s, &m, has_nosigpipe(s) ? MSG_NOSIGNAL : 0);
+}
+
+MB_EXPORT int mb_sendfile(int fd, int s, off_t offset, off_t *len,
+                          const struct darwin_sf_hdtr *hdtr, int flags)
+{
+    (void)flags;
+    off_t want = len ? *len : 0, sent = 0;
+    int r = 0;
+    if (hdtr) {
+        ssize_t h = write_iov(s, hdtr->headers, hdtr->hdr_cnt);
+        if (h < 0)
+            r = -1;
+        else
+            sent += h;
+    }
+    off_t pos = offset;
+    while (r == 0 && (want == 0 || pos - offset < want)) {
+        size_t chunk = want ? (size_t)(want - (pos - offset)) : (size_t)1 << 30;
+        ssize_t n = sendfile(s, fd, &pos, chunk);
+        if (n < 0)
+            r = -1;
+        if (n <= 0)
+            break;
+        sent += n;
+    }
+    if (r == 0 && hdtr) {
+        ssize_t t = write_iov(s, hdtr->trailers, hdtr->trl_cnt);
+        if (t < 0)
+            r = -1;
+        else
+            sent += t;
+    }
+    if (len)
+        *len = sent;
+    return r;
+}
+
+/* ---- poll: POLLWRNORM and POLLWRBAND differ; the rest agree -------------------------------- */
+
+MB_EXPORT int mb_poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+    short saved[64];
+    int translate = n <= 64;
+    for (nfds_t i = 0; translate && i < n; i++) {
+        saved[i] = fds[i].events;
+        fds[i].events = (short)mb_bits_to_linux(mb_poll_events, MB_POLL_EVENTS_COUNT,
+                                                (uint16_t)fds[i].events, NULL);
+    }
+    int r = poll(fds, n, timeout);
+    for (nfds_t i = 0; translate && i < n; i++) {
+        fds[i].events = saved[i];
+        fds[i].revents = (short)mb_bits_to_darwin(mb_poll_events, MB_POLL_EVENTS_COUNT,
+                                                  (uint16_t)fds[i].revents);
+    }
+    return r;
 }

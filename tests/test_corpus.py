@@ -18,6 +18,12 @@ from conftest import CORPUS
 PACKAGE_ISSUE = {
     "bun": (9, "JavaScriptCore JIT, libicucore and Mach-O section APIs"),
 }
+# tests whose expected output the Linux build itself does not always print: they get up to
+# three runs, and pass if one matches (measured: `typos --format brief .` on the Linux
+# build printed the two files' lines in the other order in 15 of 100 runs)
+NONDETERMINISTIC = {
+    "typos-brief": "typos checks files in parallel and prints as each finishes",
+}
 # single tests whose expected output a macOS build cannot produce
 TEST_ISSUE = {
     "py-spy-help": (9, "the macOS build of py-spy does not offer --native"),
@@ -50,9 +56,11 @@ def _run_corpus(args: list[str], machbox_cmd: list[str], timeout: int):
 
 @pytest.mark.parametrize("test_id", _tests())
 def test_corpus(test_id, corpus_dir, machbox_cmd):
-    p = _run_corpus([test_id], machbox_cmd, 300)
-    assert p.returncode == 0 and "1 passed, 0 failed" in p.stdout, \
-        p.stdout[-3000:] + p.stderr[-2000:]
+    for _attempt in range(3 if test_id in NONDETERMINISTIC else 1):
+        p = _run_corpus([test_id], machbox_cmd, 300)
+        if p.returncode == 0 and "1 passed, 0 failed" in p.stdout:
+            return
+    pytest.fail(p.stdout[-3000:] + p.stderr[-2000:])
 
 
 @pytest.mark.slow
@@ -60,6 +68,6 @@ def test_whole_corpus_the_readme_way(corpus_dir, machbox_cmd):
     """`corpus.py run --runner "machbox run"`, everything but the expected failures."""
     p = _run_corpus([], machbox_cmd, 1800)
     failed = [line.split()[1] for line in p.stdout.splitlines() if line.startswith("FAIL ")]
-    unexpected = [t for t in failed
-                  if t not in TEST_ISSUE and t.split("-")[0] not in PACKAGE_ISSUE]
+    unexpected = [t for t in failed if t not in TEST_ISSUE and t not in NONDETERMINISTIC
+                  and t.split("-")[0] not in PACKAGE_ISSUE]
     assert not unexpected, p.stdout[-4000:]

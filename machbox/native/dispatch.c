@@ -1,6 +1,6 @@
-/* libdispatch, the part command-line tools reach first: dispatch_once, semaphores,
- * dispatch_time and the retain/release object model. Queues and sources build on the
- * kqueue emulation (issue #5).
+/* libdispatch: dispatch_once, semaphores, dispatch_time, the retain/release object model
+ * (this file), and queues, groups, timers, apply and sources (dispatch_queue.c), which
+ * run on a pool of host threads and on machbox's kqueue.
  *
  * Every dispatch object starts with a header machbox owns; blocks are Apple blocks
  * (isa, flags, reserved, invoke, descriptor) called through their invoke pointer.
@@ -20,13 +20,6 @@
 #define DISPATCH_TIME_NOW 0ull
 #define DISPATCH_TIME_FOREVER (~0ull)
 
-struct block_layout {
-    void *isa;
-    int flags, reserved;
-    void (*invoke)(void *, ...);
-    void *descriptor;
-};
-
 static long futex(void *addr, int op, uint32_t val, const struct timespec *ts)
 {
     return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
@@ -34,13 +27,7 @@ static long futex(void *addr, int op, uint32_t val, const struct timespec *ts)
 
 /* ---- objects -------------------------------------------------------------------------- */
 
-enum { KIND_SEMAPHORE = 1 };
-
-struct dobject {
-    const void *vtable; /* Apple code compares isa/vtable pointers; never dereferenced here */
-    _Atomic int refs;
-    int kind;
-};
+#include "dispatch.h"
 
 MB_EXPORT void mb_dispatch_retain(struct dobject *o)
 {
@@ -51,7 +38,7 @@ MB_EXPORT void mb_dispatch_retain(struct dobject *o)
 MB_EXPORT void mb_dispatch_release(struct dobject *o)
 {
     if (o && atomic_fetch_sub(&o->refs, 1) == 1)
-        free(o);
+        mb_dispatch_dispose(o);
 }
 
 /* ---- dispatch_once ----------------------------------------------------------------- */
@@ -77,7 +64,7 @@ MB_EXPORT void mb_dispatch_once_f(long *pred, void *ctx, void (*fn)(void *))
 
 static void call_block(void *block)
 {
-    ((struct block_layout *)block)->invoke(block);
+    ((struct mb_block *)block)->invoke(block);
 }
 
 MB_EXPORT void mb_dispatch_once(long *pred, void *block)
@@ -87,7 +74,7 @@ MB_EXPORT void mb_dispatch_once(long *pred, void *block)
 
 /* ---- time -------------------------------------------------------------------------- */
 
-static uint64_t now_ns(void)
+MB_HIDDEN uint64_t mb_dispatch_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -99,7 +86,7 @@ MB_EXPORT uint64_t mb_dispatch_time(uint64_t when, int64_t delta)
 {
     if (when == DISPATCH_TIME_FOREVER)
         return DISPATCH_TIME_FOREVER;
-    uint64_t base = when == DISPATCH_TIME_NOW ? now_ns() : when;
+    uint64_t base = when == DISPATCH_TIME_NOW ? mb_dispatch_now() : when;
     if (delta < 0 && (uint64_t)-delta > base)
         return 1;
     uint64_t t = base + (uint64_t)delta;
@@ -118,16 +105,11 @@ MB_EXPORT uint64_t mb_dispatch_walltime(const struct timespec *when, int64_t del
     struct timespec real;
     clock_gettime(CLOCK_REALTIME, &real);
     uint64_t real_ns = (uint64_t)real.tv_sec * 1000000000ull + (uint64_t)real.tv_nsec;
-    return mb_dispatch_time(now_ns() + (wall - real_ns), delta);
+    return mb_dispatch_time(mb_dispatch_now() + (wall - real_ns), delta);
 }
 
 /* ---- semaphores --------------------------------------------------------------------- */
 
-struct dsemaphore {
-    struct dobject head;
-    _Atomic int32_t value;
-    _Atomic uint32_t wakeups; /* futex word: bumped by every signal that must wake */
-};
 
 MB_EXPORT struct dsemaphore *mb_dispatch_semaphore_create(long value)
 {
@@ -164,7 +146,7 @@ MB_EXPORT long mb_dispatch_semaphore_wait(struct dsemaphore *s, uint64_t timeout
             return 0;
         struct timespec ts, *tp = NULL;
         if (timeout != DISPATCH_TIME_FOREVER) {
-            uint64_t now = now_ns();
+            uint64_t now = mb_dispatch_now();
             if (timeout <= now) {
                 /* give the count back unless a signal already targeted us */
                 int32_t v = atomic_load(&s->value);

@@ -78,7 +78,9 @@ class Program:
 
     @property
     def flags(self) -> list[str]:
-        return shlex.split(" ".join(self.directives.get("flags", [])))
+        """Extra compiler flags; {programs} is this directory (for -L of stub .tbd files)."""
+        text = " ".join(self.directives.get("flags", []))
+        return shlex.split(text.replace("{programs}", str(PROGRAMS)))
 
     @property
     def darwin_only(self) -> bool:

@@ -69,6 +69,7 @@ AREA_MODULES = (
     "libproc",
     "net",
     "terminal",
+    "resolv",
     "dyld",
     "dispatch",
     "corefoundation",

@@ -15,7 +15,7 @@ CORPUS = Path(os.environ.get("MACHBOX_CORPUS", ROOT.parent / "shared" / "corpus"
 MACHBOX = [sys.executable, "-m", "machbox", "run"]
 # ... and as machbox starts Mach-O children (exec, posix_spawn, from shells): python -S
 sys.path.insert(0, str(ROOT))
-from machbox.loader.launch import reentry_command  # noqa: E402
+from machbox.loader.reentry import reentry_command  # noqa: E402
 
 MACHBOX_CHILD = reentry_command()
 

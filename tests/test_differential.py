@@ -76,3 +76,24 @@ def test_program(program, built, machbox_cmd):
         pytest.fail("stdout differs:\n" + "\n".join(list(diff)[:60]) + "\n" + _show(got))
     assert got.returncode == want_status, _show(got)
     assert got_files == want_files, "files written differ"
+
+
+SHELL_PROGRAMS = ["process_exec", "fs_dirs", "stdio_files", "threads", "signals"]
+
+
+@pytest.mark.parametrize("name", SHELL_PROGRAMS)
+def test_program_under_shell(name, built, machbox_cmd):
+    """The same programs started through `machbox shell`, whose exec hook must take the
+    Mach-O through machbox wherever it is started from."""
+    program = next(p for p in PROGS if p.name == name)
+    mac, lin = built[(name, MACOS)], built[(name, LINUX)]
+    with tempfile.TemporaryDirectory(prefix="mbtest-") as t:
+        tmp = Path(t)
+        shutil.copytree(mac.parent, tmp / "bin")
+        shutil.copytree(lin.parent, tmp / "lbin")
+        got, got_files = _run(machbox_cmd + ["shell", str(tmp / "bin" / name)], program, tmp,
+                              "mac")
+        want, want_files = _run([str(tmp / "lbin" / name)], program, tmp, "linux")
+    assert got.stdout == want.stdout, _show(got)
+    assert got.returncode == want.returncode, _show(got)
+    assert got_files == want_files

@@ -1,12 +1,18 @@
 """The ``machbox`` command.
 
-    machbox run [--argv0 NAME] [--timeout DURATION [--kill-after DURATION]] PROGRAM [ARGS...]
+    machbox run [--prefix DIR] [--argv0 NAME] [--timeout DURATION [--kill-after DURATION]]
+                PROGRAM [ARGS...]
+    machbox shell [--prefix DIR] [COMMAND [ARGS...]]
+    machbox prefix create|path|list|delete [DIR]
+    machbox tool NAME [ARGS...]
+    machbox shutdown [--prefix DIR]
     machbox --version
 
 Exit statuses of machbox itself (a guest's own status passes through unchanged; a guest
 killed by a signal makes machbox die of the same signal):
 
     2    usage error
+    118  the prefix cannot be created or used
     119  a library the program needs could not be loaded
     120  the program called a function machbox does not implement (named on stderr)
     121  wrong architecture (e.g. an arm64-only binary)
@@ -24,6 +30,7 @@ import os
 import sys
 
 EXIT_USAGE = 2
+EXIT_PREFIX = 118
 EXIT_LIBRARY = 119
 EXIT_UNIMPLEMENTED = 120
 EXIT_WRONG_ARCH = 121
@@ -34,11 +41,17 @@ EXIT_CANNOT_EXECUTE = 126
 EXIT_NOT_FOUND = 127
 
 USAGE = """usage: machbox run [OPTIONS] [--] PROGRAM [ARGS...]
+       machbox shell [--prefix DIR] [COMMAND [ARGS...]]
+       machbox prefix create|path|list|delete [DIR]
+       machbox tool NAME [ARGS...]
+       machbox shutdown [--prefix DIR]
        machbox --version
 
 Runs an unmodified macOS (x86_64 Mach-O) command-line program on Linux.
 
 run options:
+  --prefix DIR            the prefix holding the macOS side (default $MACHBOX_PREFIX,
+                          $DPREFIX or ~/.machbox; created on first use)
   --argv0 NAME            the program sees NAME as argv[0]
   --timeout DURATION      end the program and every process it started after DURATION
                           (seconds, or a number with s/m/h/d) and exit 124
@@ -75,7 +88,7 @@ def _take_options(args: list[str]) -> dict[str, str] | int:
             print(USAGE)
             return 0
         name, eq, value = opt.partition("=")
-        if name not in ("--argv0", "--timeout", "--kill-after"):
+        if name not in ("--argv0", "--timeout", "--kill-after", "--prefix"):
             return fail(f"run: unknown option {opt}\n{USAGE}", EXIT_USAGE)
         if not eq:
             if not args:
@@ -108,12 +121,36 @@ def cmd_run(args: list[str]) -> int:
     from machbox.loader.launch import launch
 
     argv = [argv0 if argv0 is not None else program] + args[1:]
+    prefix = open_prefix(options.get("prefix"))
+    if isinstance(prefix, int):
+        return prefix
     if "timeout" not in durations or durations["timeout"] == 0:  # 0 = no limit, as GNU's
-        return launch(program, argv)
+        return launch(program, argv, prefix)
     from machbox.cli.supervisor import run_with_timeout
 
     return run_with_timeout(durations["timeout"], durations.get("kill-after", 1.0),
-                            lambda: launch(program, argv))
+                            lambda: launch(program, argv, prefix))
+
+
+def open_prefix(explicit: str | None) -> str | None | int:
+    """The prefix path, made if needed; an exit status when an explicit one cannot be used.
+
+    Without --prefix or MACHBOX_PREFIX/DPREFIX, a prefix that cannot be made (a read-only
+    home) is only warned about: programs still run, without the macOS system paths."""
+    from machbox.vfs import prefix
+
+    path = prefix.default_path(explicit)
+    try:
+        return prefix.ensure(path, quiet=not sys.stderr.isatty())
+    except prefix.PrefixError as e:
+        if explicit or os.environ.get("MACHBOX_PREFIX") or os.environ.get("DPREFIX"):
+            return fail(str(e), EXIT_PREFIX)
+        sys.stderr.write(f"machbox: warning: {e}; running without a prefix\n")
+        return None
+
+
+# the other commands, each in its own module of machbox.cli with a main(args)
+COMMANDS = {"shell": "shell", "prefix": "prefixes", "tool": "tool", "shutdown": "shutdown"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,4 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if argv[0] == "run":
         return cmd_run(argv[1:])
+    if argv[0] in COMMANDS:
+        module = __import__(f"machbox.cli.{COMMANDS[argv[0]]}", fromlist=["main"])
+        return module.main(argv[1:])
     return fail(f"unknown command {argv[0]!r}\n{USAGE}", EXIT_USAGE)

@@ -10,6 +10,12 @@ _STAT64 = {  # the 64-bit-inode struct stat (the only layout of stat64 and of $I
     "statfs": "mb_statfs64", "fstatfs": "mb_fstatfs64",
 }
 
+_VFS_PATHS = (
+    "truncate", "unlink", "rmdir", "mkdir", "chdir", "chmod", "lchmod", "chown", "lchown",
+    "link", "symlink", "rename", "access", "readlink", "mkfifo", "mknod", "getcwd",
+    "realpath", "utimes", "lutimes", "utime", "chroot", "remove",
+)
+
 EXPORTS = {
     "libSystem": {
         **{f"_{n}$INODE64": impl for n, impl in _STAT64.items()},
@@ -78,16 +84,15 @@ EXPORTS = {
         "_fclonefileat": "py:enotsup",
         **{f"_{n}": "=" for n in (
             "read", "write", "pread", "pwrite", "readv", "writev", "preadv", "pwritev",
-            "pipe", "fsync", "fdatasync", "ftruncate", "truncate", "unlink",
-            "rmdir", "mkdir", "chdir", "fchdir", "chmod", "fchmod", "lchmod", "chown",
-            "fchown", "lchown", "link", "symlink", "rename", "umask", "access", "readlink",
-            "mkfifo", "mknod", "flock", "getcwd", "realpath", "mprotect", "munmap", "mlock",
-            "munlock", "mlockall", "munlockall", "mincore", "isatty", "ttyname", "ttyname_r",
-            "utimes", "futimes", "lutimes", "utime", "chroot", "sync", "getdtablesize",
+            "pipe", "fsync", "fdatasync", "ftruncate", "fchdir", "fchmod", "fchown", "umask",
+            "flock", "mprotect", "munmap", "mlock", "munlock", "mlockall", "munlockall",
+            "mincore", "isatty", "ttyname", "ttyname_r", "futimes", "sync", "getdtablesize",
             "getpagesize", "mkstemp", "mkostemp", "mkstemps", "mkostemps", "mkdtemp",
-            "mktemp", "tmpnam", "dirname", "shm_open", "shm_unlink", "remove",
+            "mktemp", "tmpnam", "dirname", "shm_open", "shm_unlink",
         )},
-        "_realpath$DARWIN_EXTSN": "=realpath",
+        # paths: through the merged view (native/vfs.c)
+        **{f"_{n}": f"mb_vfs_{n}" for n in _VFS_PATHS},
+        "_realpath$DARWIN_EXTSN": "mb_vfs_realpath",
         "_basename": "=__xpg_basename",  # glibc's plain basename is the GNU variant
     },
 }

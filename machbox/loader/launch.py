@@ -7,6 +7,7 @@ import sys
 
 from machbox.libsystem import dyld
 from machbox.loader.loader import Loader, LoadError
+from machbox.loader.reentry import hook_environment, reentry_command
 from machbox.macho import MachOError, parse_file
 
 MH_EXECUTE = 2
@@ -21,8 +22,10 @@ _MACHO_STATUS = {
 }
 
 
-def launch(program: str, argv: list[str]) -> int:
-    """Runs ``program`` with ``argv``; returns only on failure to start (an exit status)."""
+def launch(program: str, argv: list[str], prefix: str | None = None) -> int:
+    """Runs ``program`` with ``argv``; returns only on failure to start (an exit status).
+
+    ``prefix``: the prefix directory the merged view serves macOS system paths from."""
     try:
         m = parse_file(program)
     except MachOError as e:
@@ -37,9 +40,19 @@ def launch(program: str, argv: list[str]) -> int:
     from machbox import _native as native
 
     native.setup()
+    if prefix:
+        native.set_prefix(prefix)
+        os.environ["MACHBOX_PREFIX"] = prefix  # children and their children use it too
+        # machbox's Darwin tools (sw_vers, ...) are found as on a Mac, after the host's
+        tools = os.path.join(prefix, "usr/bin")
+        path = os.environ.get("PATH", "")
+        if tools not in path.split(":"):
+            os.environ["PATH"] = f"{path}:{tools}" if path else tools
     reentry = reentry_command()
     native.set_reentry(reentry)
-    _hook_host_children(native.__file__, reentry)
+    # host programs this guest starts (sh, make) can run Mach-O files too: the exec hook
+    # and the re-entry command travel in the environment to any depth
+    hook_environment(os.environ, reentry)
     loader = Loader(native, program)
     try:
         main = loader.load(program, m)
@@ -62,29 +75,6 @@ def launch(program: str, argv: list[str]) -> int:
     else:
         native.run(inits, "unixthread", entry.pc + main.slide)
     return 125  # not reached: run() ends the process
-
-
-def reentry_command() -> list[str]:
-    """How a Mach-O child (exec, posix_spawn, a shell's exec) starts: this interpreter
-    without site processing (-S: .pth files and the editable-install finder cost tens of
-    milliseconds, and machbox needs nothing from site-packages) and with this machbox."""
-    package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    code = (f"import sys; sys.path.insert(0, {package_parent!r}); "
-            "from machbox.cli import main; sys.exit(main(sys.argv[1:]))")
-    return [sys.executable, "-S", "-E", "-c", code, "run"]
-
-
-def _hook_host_children(native_path: str, reentry: list[str]) -> None:
-    """Lets the ELF programs this guest starts (sh, make, ...) run Mach-O files too.
-
-    The exec hook library is preloaded into them and told how to re-enter machbox; both
-    travel in the environment so they reach grandchildren started through any path."""
-    folder, name = os.path.split(native_path)
-    hook = os.path.join(folder, name.replace("_native", "_exechook", 1))
-    preload = os.environ.get("LD_PRELOAD", "")
-    if hook not in preload.replace(":", " ").split():
-        os.environ["LD_PRELOAD"] = f"{hook} {preload}".strip()
-    os.environ["MACHBOX_REENTRY"] = "\n".join(reentry)
 
 
 def _fail(message: str, status: int) -> int:

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "runtime.h"
 #include "translate.h"
+#include "vfs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -96,6 +97,7 @@ static int at_flags_to_linux(int darwin)
 
 MB_EXPORT int mb_stat64(const char *path, struct darwin_stat *d)
 {
+    VFS_IN(path);
     struct statx x;
     if (do_statx(AT_FDCWD, path, 0, &x) != 0)
         return -1;
@@ -105,6 +107,7 @@ MB_EXPORT int mb_stat64(const char *path, struct darwin_stat *d)
 
 MB_EXPORT int mb_lstat64(const char *path, struct darwin_stat *d)
 {
+    VFS_IN(path);
     struct statx x;
     if (do_statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, &x) != 0)
         return -1;
@@ -123,6 +126,7 @@ MB_EXPORT int mb_fstat64(int fd, struct darwin_stat *d)
 
 MB_EXPORT int mb_fstatat64(int dirfd, const char *path, struct darwin_stat *d, int flags)
 {
+    VFS_IN(path);
     struct statx x;
     if (do_statx(mb_at_fd(dirfd), path, at_flags_to_linux(flags), &x) != 0)
         return -1;
@@ -132,6 +136,7 @@ MB_EXPORT int mb_fstatat64(int dirfd, const char *path, struct darwin_stat *d, i
 
 MB_EXPORT int mb_stat_legacy(const char *path, struct darwin_stat_legacy *d)
 {
+    VFS_IN(path);
     struct statx x;
     if (do_statx(AT_FDCWD, path, 0, &x) != 0)
         return -1;
@@ -141,6 +146,7 @@ MB_EXPORT int mb_stat_legacy(const char *path, struct darwin_stat_legacy *d)
 
 MB_EXPORT int mb_lstat_legacy(const char *path, struct darwin_stat_legacy *d)
 {
+    VFS_IN(path);
     struct statx x;
     if (do_statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, &x) != 0)
         return -1;
@@ -160,6 +166,7 @@ MB_EXPORT int mb_fstat_legacy(int fd, struct darwin_stat_legacy *d)
 MB_EXPORT int mb_fstatat_legacy(int dirfd, const char *path, struct darwin_stat_legacy *d,
                                 int flags)
 {
+    VFS_IN(path);
     struct statx x;
     if (do_statx(mb_at_fd(dirfd), path, at_flags_to_linux(flags), &x) != 0)
         return -1;
@@ -205,6 +212,7 @@ static void to_darwin_statfs(const struct statfs *s, struct darwin_statfs *d, co
 
 MB_EXPORT int mb_statfs64(const char *path, struct darwin_statfs *d)
 {
+    VFS_IN(path);
     struct statfs s;
     if (statfs(path, &s) != 0)
         return -1;
@@ -239,6 +247,7 @@ static void to_darwin_statvfs(const struct statvfs *s, struct darwin_statvfs *d)
 
 MB_EXPORT int mb_statvfs(const char *path, struct darwin_statvfs *d)
 {
+    VFS_IN(path);
     struct statvfs s;
     if (statvfs(path, &s) != 0)
         return -1;
@@ -288,6 +297,7 @@ static int finish_open(int fd, int lock_op)
 
 MB_EXPORT int mb_openat(int dirfd, const char *path, int flags, ...)
 {
+    VFS_IN(path);
     mode_t mode = 0;
     if (flags & DARWIN_O_CREAT) {
         va_list ap;
@@ -302,6 +312,7 @@ MB_EXPORT int mb_openat(int dirfd, const char *path, int flags, ...)
 
 MB_EXPORT int mb_open(const char *path, int flags, ...)
 {
+    VFS_IN(path);
     mode_t mode = 0;
     if (flags & DARWIN_O_CREAT) {
         va_list ap;
@@ -316,6 +327,7 @@ MB_EXPORT int mb_open(const char *path, int flags, ...)
 
 MB_EXPORT int mb_creat(const char *path, mode_t mode)
 {
+    VFS_IN(path);
     return open(path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
@@ -350,6 +362,7 @@ static int fd_path(int fd, char *out)
     if (n < 0)
         return -1;
     out[n] = 0;
+    mb_vfs_out(out);
     return 0;
 }
 
@@ -421,46 +434,58 @@ MB_EXPORT int mb_fcntl(int fd, int cmd, ...)
 
 MB_EXPORT int mb_faccessat(int dirfd, const char *path, int mode, int flags)
 {
+    VFS_IN(path);
     return faccessat(mb_at_fd(dirfd), path, mode, at_flags_to_linux(flags));
 }
 
 MB_EXPORT int mb_fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 {
+    VFS_IN(path);
     return fchmodat(mb_at_fd(dirfd), path, mode, at_flags_to_linux(flags));
 }
 
 MB_EXPORT int mb_fchownat(int dirfd, const char *path, uid_t u, gid_t g, int flags)
 {
+    VFS_IN(path);
     return fchownat(mb_at_fd(dirfd), path, u, g, at_flags_to_linux(flags));
 }
 
 MB_EXPORT int mb_linkat(int fd1, const char *p1, int fd2, const char *p2, int flags)
 {
+    VFS_IN(p1);
+    VFS_IN(p2);
     return linkat(mb_at_fd(fd1), p1, mb_at_fd(fd2), p2, at_flags_to_linux(flags));
 }
 
 MB_EXPORT int mb_unlinkat(int dirfd, const char *path, int flags)
 {
+    VFS_IN(path);
     return unlinkat(mb_at_fd(dirfd), path, at_flags_to_linux(flags));
 }
 
 MB_EXPORT int mb_mkdirat(int dirfd, const char *path, mode_t mode)
 {
+    VFS_IN(path);
     return mkdirat(mb_at_fd(dirfd), path, mode);
 }
 
 MB_EXPORT int mb_mkfifoat(int dirfd, const char *path, mode_t mode)
 {
+    VFS_IN(path);
     return mkfifoat(mb_at_fd(dirfd), path, mode);
 }
 
 MB_EXPORT int mb_renameat(int fd1, const char *p1, int fd2, const char *p2)
 {
+    VFS_IN(p1);
+    VFS_IN(p2);
     return renameat(mb_at_fd(fd1), p1, mb_at_fd(fd2), p2);
 }
 
 MB_EXPORT int mb_renameatx_np(int fd1, const char *p1, int fd2, const char *p2, unsigned flags)
 {
+    VFS_IN(p1);
+    VFS_IN(p2);
     unsigned lf = 0;
     if (flags & DARWIN_RENAME_SWAP)
         lf |= RENAME_EXCHANGE;
@@ -471,16 +496,20 @@ MB_EXPORT int mb_renameatx_np(int fd1, const char *p1, int fd2, const char *p2, 
 
 MB_EXPORT int mb_renamex_np(const char *p1, const char *p2, unsigned flags)
 {
+    VFS_IN(p1);
+    VFS_IN(p2);
     return mb_renameatx_np(DARWIN_AT_FDCWD, p1, DARWIN_AT_FDCWD, p2, flags);
 }
 
 MB_EXPORT int mb_symlinkat(const char *target, int dirfd, const char *path)
 {
+    VFS_IN(path);
     return symlinkat(target, mb_at_fd(dirfd), path);
 }
 
 MB_EXPORT ssize_t mb_readlinkat(int dirfd, const char *path, char *buf, size_t n)
 {
+    VFS_IN(path);
     return readlinkat(mb_at_fd(dirfd), path, buf, n);
 }
 
@@ -497,6 +526,7 @@ static void times_to_linux(const struct timespec *in, struct timespec out[2])
 
 MB_EXPORT int mb_utimensat(int dirfd, const char *path, const struct timespec *t, int flags)
 {
+    VFS_IN(path);
     struct timespec lt[2];
     if (t)
         times_to_linux(t, lt);
@@ -576,7 +606,11 @@ static struct mb_dir *wrap_dir(DIR *h)
     return d;
 }
 
-MB_EXPORT struct mb_dir *mb_opendir(const char *path) { return wrap_dir(opendir(path)); }
+MB_EXPORT struct mb_dir *mb_opendir(const char *path)
+{
+    VFS_IN(path);
+    return wrap_dir(opendir(path));
+}
 MB_EXPORT struct mb_dir *mb_fdopendir(int fd) { return wrap_dir(fdopendir(fd)); }
 
 MB_EXPORT int mb_closedir(struct mb_dir *d)
@@ -639,6 +673,7 @@ MB_EXPORT int mb_scandir(const char *path, struct darwin_dirent ***out,
                          int (*filter)(const struct darwin_dirent *),
                          int (*compar)(const struct darwin_dirent **, const struct darwin_dirent **))
 {
+    VFS_IN(path);
     struct mb_dir *d = mb_opendir(path);
     if (!d)
         return -1;
@@ -877,6 +912,8 @@ static int copy_tree(const char *from, const char *to, struct mb_copyfile_state 
 MB_EXPORT int mb_copyfile(const char *from, const char *to, struct mb_copyfile_state *s,
                           uint32_t flags)
 {
+    VFS_IN(from);
+    VFS_IN(to);
     if (!from || !to)
         return (int)mb_fail(DARWIN_EINVAL);
     if (copy_tree(from, to, s, flags, 0) != 0)

@@ -350,6 +350,18 @@ static char **strv_from_list(PyObject *list)
 }
 
 /* set_program(mh, argv, apple, executable_path) */
+MB_HIDDEN void mb_vfs_set_prefix(const char *prefix);
+
+/* set_prefix(path): the prefix the merged view serves macOS system paths from. */
+static PyObject *py_set_prefix(PyObject *self, PyObject *args)
+{
+    const char *p;
+    if (!PyArg_ParseTuple(args, "s", &p))
+        return NULL;
+    mb_vfs_set_prefix(p);
+    Py_RETURN_NONE;
+}
+
 static PyObject *py_set_program(PyObject *self, PyObject *args)
 {
     unsigned long long mh;
@@ -519,6 +531,7 @@ static PyMethodDef methods[] = {
     {"add_image", py_add_image, METH_VARARGS, "add_image(mh, slide, path)"},
     {"set_reentry", py_set_reentry, METH_O, "set_reentry(argv prefix for Mach-O children)"},
     {"set_program", py_set_program, METH_VARARGS, "set_program(mh, argv, apple, exe_path)"},
+    {"set_prefix", py_set_prefix, METH_VARARGS, "set_prefix(path)"},
     {"run", py_run, METH_VARARGS, "run(initializers, kind, entry): never returns"},
     {"call_initializers", py_call_initializers, METH_O, "call_initializers(addresses)"},
     {"strdup", py_strdup, METH_VARARGS, "strdup(bytes) -> address of a malloc'd C string"},

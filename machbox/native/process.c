@@ -4,6 +4,7 @@
 #include "runtime.h"
 #include "translate.h"
 #include "execrewrite.h"
+#include "vfs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -36,6 +37,7 @@ MB_HIDDEN void mb_set_reentry(char **argv, int n)
 
 MB_EXPORT int mb_execve(const char *path, char *const argv[], char *const envp[])
 {
+    VFS_IN(path);
     char scratch[MBX_SHEBANG_MAX];
     int nomem;
     char **v = mbx_rewrite(reentry, path, argv, scratch, sizeof scratch, &nomem);
@@ -338,6 +340,7 @@ static int build_host(const struct mb_spawnattr *da, const struct mb_file_action
 static int spawn_path(pid_t *pid, const char *path, struct mb_file_actions **fa,
                       struct mb_spawnattr **attr, char *const argv[], char *const envp[])
 {
+    VFS_IN(path);
     posix_spawnattr_t la;
     posix_spawn_file_actions_t lfa;
     int r = build_host(attr ? *attr : NULL, fa ? *fa : NULL, &la, &lfa);

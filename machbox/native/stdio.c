@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "vfs.h"
 #include "darwin_abi.h"
 
 #include <errno.h>
@@ -107,6 +108,7 @@ static inline void out(DFILE *f)
 
 MB_EXPORT DFILE *mb_fopen(const char *path, const char *mode)
 {
+    VFS_IN(path);
     return wrap(fopen(path, mode), mode);
 }
 
@@ -117,6 +119,9 @@ MB_EXPORT DFILE *mb_fdopen(int fd, const char *mode)
 
 MB_EXPORT DFILE *mb_freopen(const char *path, const char *mode, DFILE *f)
 {
+    char path_vfs[4096];
+    if (path)
+        path = mb_vfs_in(path, path_vfs);
     FILE *h = freopen(path, mode, H(f));
     if (!h) {
         if (!is_std(f))

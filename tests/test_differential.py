@@ -78,21 +78,28 @@ def test_program(program, built, machbox_cmd):
     assert got_files == want_files, "files written differ"
 
 
-SHELL_PROGRAMS = ["process_exec", "fs_dirs", "stdio_files", "threads", "signals"]
+OTHER_WAYS_PROGRAMS = ["process_exec", "fs_dirs", "stdio_files", "threads", "signals"]
+OTHER_WAYS = {
+    # through `machbox shell`, whose exec hook must take the Mach-O through machbox
+    # wherever it is started from
+    "shell": lambda exe: ["shell", exe],
+    # with "/" the prefix: the program's files are reached through /Volumes/SystemRoot
+    "prefix-view": lambda exe: ["run", "--root", "prefix", exe],
+}
 
 
-@pytest.mark.parametrize("name", SHELL_PROGRAMS)
-def test_program_under_shell(name, built, machbox_cmd):
-    """The same programs started through `machbox shell`, whose exec hook must take the
-    Mach-O through machbox wherever it is started from."""
+@pytest.mark.parametrize("way", sorted(OTHER_WAYS))
+@pytest.mark.parametrize("name", OTHER_WAYS_PROGRAMS)
+def test_program_other_ways(name, way, built, machbox_cmd):
+    """The same programs, started through the shell and in the prefix view."""
     program = next(p for p in PROGS if p.name == name)
     mac, lin = built[(name, MACOS)], built[(name, LINUX)]
     with tempfile.TemporaryDirectory(prefix="mbtest-") as t:
         tmp = Path(t)
         shutil.copytree(mac.parent, tmp / "bin")
         shutil.copytree(lin.parent, tmp / "lbin")
-        got, got_files = _run(machbox_cmd + ["shell", str(tmp / "bin" / name)], program, tmp,
-                              "mac")
+        got, got_files = _run(machbox_cmd + OTHER_WAYS[way](str(tmp / "bin" / name)), program,
+                              tmp, "mac")
         want, want_files = _run([str(tmp / "lbin" / name)], program, tmp, "linux")
     assert got.stdout == want.stdout, _show(got)
     assert got.returncode == want.returncode, _show(got)

@@ -52,6 +52,9 @@ Runs an unmodified macOS (x86_64 Mach-O) command-line program on Linux.
 run options:
   --prefix DIR            the prefix holding the macOS side (default $MACHBOX_PREFIX,
                           $DPREFIX or ~/.machbox; created on first use)
+  --root merged|prefix    merged (default): host paths as they are, the macOS system
+                          paths (/System, /Library, /Users, ...) from the prefix;
+                          prefix: "/" is the prefix, the host is /Volumes/SystemRoot
   --argv0 NAME            the program sees NAME as argv[0]
   --timeout DURATION      end the program and every process it started after DURATION
                           (seconds, or a number with s/m/h/d) and exit 124
@@ -88,7 +91,7 @@ def _take_options(args: list[str]) -> dict[str, str] | int:
             print(USAGE)
             return 0
         name, eq, value = opt.partition("=")
-        if name not in ("--argv0", "--timeout", "--kill-after", "--prefix"):
+        if name not in ("--argv0", "--timeout", "--kill-after", "--prefix", "--root"):
             return fail(f"run: unknown option {opt}\n{USAGE}", EXIT_USAGE)
         if not eq:
             if not args:
@@ -109,6 +112,9 @@ def cmd_run(args: list[str]) -> int:
             if durations[name] is None:
                 return fail(f"run: --{name}: invalid duration {options[name]!r}", EXIT_USAGE)
     argv0 = options.get("argv0")
+    root = options.get("root", os.environ.get("MACHBOX_ROOT", "merged"))
+    if root not in ("merged", "prefix"):
+        return fail(f"run: --root: merged or prefix, not {root!r}", EXIT_USAGE)
     if not args:
         return fail(f"run: no program given\n{USAGE}", EXIT_USAGE)
     program = args[0]
@@ -125,11 +131,11 @@ def cmd_run(args: list[str]) -> int:
     if isinstance(prefix, int):
         return prefix
     if "timeout" not in durations or durations["timeout"] == 0:  # 0 = no limit, as GNU's
-        return launch(program, argv, prefix)
+        return launch(program, argv, prefix, root)
     from machbox.cli.supervisor import run_with_timeout
 
     return run_with_timeout(durations["timeout"], durations.get("kill-after", 1.0),
-                            lambda: launch(program, argv, prefix))
+                            lambda: launch(program, argv, prefix, root))
 
 
 def open_prefix(explicit: str | None) -> str | None | int:

@@ -84,7 +84,7 @@ EXPORTS = {
         "_fclonefileat": "py:enotsup",
         **{f"_{n}": "=" for n in (
             "read", "write", "pread", "pwrite", "readv", "writev", "preadv", "pwritev",
-            "pipe", "fsync", "fdatasync", "ftruncate", "fchdir", "fchmod", "fchown", "umask",
+            "pipe", "fsync", "fdatasync", "ftruncate", "fchdir", "fchmod", "umask",
             "flock", "mprotect", "munmap", "mlock", "munlock", "mlockall", "munlockall",
             "mincore", "isatty", "ttyname", "ttyname_r", "futimes", "sync", "getdtablesize",
             "getpagesize", "mkstemp", "mkostemp", "mkstemps", "mkostemps", "mkdtemp",
@@ -93,6 +93,11 @@ EXPORTS = {
         # paths: through the merged view (native/vfs.c)
         **{f"_{n}": f"mb_vfs_{n}" for n in _VFS_PATHS},
         "_realpath$DARWIN_EXTSN": "mb_vfs_realpath",
+        "_fchown": "mb_vfs_fchown",  # may be faked (RFC 377 ownership)
+        **{f"_{n}": f"mb_{n}" for n in (
+            "getxattr", "fgetxattr", "setxattr", "fsetxattr", "removexattr", "fremovexattr",
+            "listxattr", "flistxattr", "pthread_chdir_np", "pthread_fchdir_np",
+        )},
         "_basename": "=__xpg_basename",  # glibc's plain basename is the GNU variant
     },
 }

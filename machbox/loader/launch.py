@@ -22,10 +22,13 @@ _MACHO_STATUS = {
 }
 
 
-def launch(program: str, argv: list[str], prefix: str | None = None) -> int:
+def launch(program: str, argv: list[str], prefix: str | None = None,
+           root: str = "merged") -> int:
     """Runs ``program`` with ``argv``; returns only on failure to start (an exit status).
 
-    ``prefix``: the prefix directory the merged view serves macOS system paths from."""
+    ``prefix``: the prefix directory; ``root``: "merged" (host paths unchanged, macOS
+    system paths from the prefix) or "prefix" ("/" is the prefix, the host is
+    /Volumes/SystemRoot)."""
     try:
         m = parse_file(program)
     except MachOError as e:
@@ -41,8 +44,9 @@ def launch(program: str, argv: list[str], prefix: str | None = None) -> int:
 
     native.setup()
     if prefix:
-        native.set_prefix(prefix)
+        native.set_prefix(prefix, root == "prefix")
         os.environ["MACHBOX_PREFIX"] = prefix  # children and their children use it too
+        os.environ["MACHBOX_ROOT"] = root
         # machbox's Darwin tools (sw_vers, ...) are found as on a Mac, after the host's
         tools = os.path.join(prefix, "usr/bin")
         path = os.environ.get("PATH", "")
@@ -67,6 +71,10 @@ def launch(program: str, argv: list[str], prefix: str | None = None) -> int:
 
     dyld.attach(loader)
     exe = os.path.abspath(program)
+    if prefix and root == "prefix":  # the program's own paths as it sees them
+        exe = guest_path(exe, prefix)
+        if argv and argv[0] == program and program.startswith("/"):  # not an --argv0
+            argv = [guest_path(argv[0], prefix)] + argv[1:]
     native.set_program(main.base, argv, [f"executable_path={exe}"], exe)
     inits = [p + img.slide for img in loader.initializer_order() for p in img.plan.initializers]
     entry = main.macho.entry
@@ -75,6 +83,13 @@ def launch(program: str, argv: list[str], prefix: str | None = None) -> int:
     else:
         native.run(inits, "unixthread", entry.pc + main.slide)
     return 125  # not reached: run() ends the process
+
+
+def guest_path(host_path: str, prefix: str) -> str:
+    """A host path as a program sees it when "/" is the prefix (native/vfs.c's unexpand)."""
+    if host_path == prefix or host_path.startswith(prefix + "/"):
+        return host_path[len(prefix):] or "/"
+    return "/Volumes/SystemRoot" + host_path
 
 
 def _fail(message: str, status: int) -> int:

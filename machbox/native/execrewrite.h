@@ -40,6 +40,8 @@ static int mbx_is_macho(const char *path)
     return (be == 0xcafebabe || be == 0xcafebabf) && count > 0 && count < 32;
 }
 
+static const char *mbx_host_path(const char *path, char *buf, size_t size);
+
 /* For a "#!INTERP [ARG]" script whose interpreter is a Mach-O, points *interp and *arg
  * (NULL when absent) into buf and returns 1; the kernel cannot run such a script itself. */
 static int mbx_macho_shebang(const char *path, char *buf, size_t size, char **interp, char **arg)
@@ -73,7 +75,10 @@ static int mbx_macho_shebang(const char *path, char *buf, size_t size, char **in
         if (*p)
             *arg = p; /* like Linux and Darwin: the rest of the line is one argument */
     }
-    return **interp && mbx_is_macho(*interp);
+    if (!**interp)
+        return 0;
+    char host[4096];
+    return mbx_is_macho(mbx_host_path(*interp, host, sizeof host));
 }
 
 /* The argv that runs `path` (a Mach-O, or a script whose interpreter is one) with
@@ -103,9 +108,10 @@ static char **mbx_rewrite(char *const *reentry, const char *path, char *const ar
         v[k++] = reentry[i];
     v[k++] = "--argv0";
     if (interp) { /* the script's interpreter runs with [interp, arg?, script, args...] */
+        static __thread char host[4096];
         v[k++] = interp;
         v[k++] = "--";
-        v[k++] = interp;
+        v[k++] = (char *)mbx_host_path(interp, host, sizeof host);
         if (arg)
             v[k++] = arg;
         v[k++] = (char *)path;
@@ -118,6 +124,23 @@ static char **mbx_rewrite(char *const *reentry, const char *path, char *const ar
         v[k++] = argv[i];
     v[k] = NULL;
     return v;
+}
+
+/* In a host program started from a guest in the prefix view (MACHBOX_ROOT=prefix), a path
+ * it was handed may be the guest's: /Volumes/SystemRoot/... is the host's own, and a path
+ * that exists only inside the prefix is the prefix's. Returns `path` or `buf`. */
+static const char *mbx_host_path(const char *path, char *buf, size_t size)
+{
+    const char *root = getenv("MACHBOX_ROOT");
+    if (!path || path[0] != '/' || !root || strcmp(root, "prefix") != 0)
+        return path;
+    if (strncmp(path, "/Volumes/SystemRoot/", 20) == 0)
+        return path + 19;
+    const char *prefix = getenv("MACHBOX_PREFIX");
+    if (prefix && access(path, F_OK) != 0 &&
+        snprintf(buf, size, "%s%s", prefix, path) < (int)size && access(buf, F_OK) == 0)
+        return buf;
+    return path;
 }
 
 /* MACHBOX_REENTRY parsed into a NULL-terminated argv (malloc'd, lives for the process). */

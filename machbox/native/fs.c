@@ -87,7 +87,10 @@ static void to_darwin_stat_legacy(const struct statx *x, struct darwin_stat_lega
 
 static int do_statx(int dirfd, const char *path, int flags, struct statx *x)
 {
-    return statx(dirfd, path, flags, STATX_BASIC_STATS | STATX_BTIME, x);
+    int r = statx(dirfd, path, flags, STATX_BASIC_STATS | STATX_BTIME, x);
+    if (r == 0)
+        mb_vfs_fake_owner(dirfd, path, flags & AT_SYMLINK_NOFOLLOW, &x->stx_uid, &x->stx_gid);
+    return r;
 }
 
 static int at_flags_to_linux(int darwin)
@@ -107,7 +110,7 @@ MB_EXPORT int mb_stat64(const char *path, struct darwin_stat *d)
 
 MB_EXPORT int mb_lstat64(const char *path, struct darwin_stat *d)
 {
-    VFS_IN(path);
+    VFS_IN_NOFOLLOW(path);
     struct statx x;
     if (do_statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, &x) != 0)
         return -1;
@@ -146,7 +149,7 @@ MB_EXPORT int mb_stat_legacy(const char *path, struct darwin_stat_legacy *d)
 
 MB_EXPORT int mb_lstat_legacy(const char *path, struct darwin_stat_legacy *d)
 {
-    VFS_IN(path);
+    VFS_IN_NOFOLLOW(path);
     struct statx x;
     if (do_statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, &x) != 0)
         return -1;
@@ -452,14 +455,14 @@ MB_EXPORT int mb_fchownat(int dirfd, const char *path, uid_t u, gid_t g, int fla
 
 MB_EXPORT int mb_linkat(int fd1, const char *p1, int fd2, const char *p2, int flags)
 {
-    VFS_IN(p1);
-    VFS_IN(p2);
+    VFS_IN_NOFOLLOW(p1);
+    VFS_IN_NOFOLLOW(p2);
     return linkat(mb_at_fd(fd1), p1, mb_at_fd(fd2), p2, at_flags_to_linux(flags));
 }
 
 MB_EXPORT int mb_unlinkat(int dirfd, const char *path, int flags)
 {
-    VFS_IN(path);
+    VFS_IN_NOFOLLOW(path);
     return unlinkat(mb_at_fd(dirfd), path, at_flags_to_linux(flags));
 }
 
@@ -477,15 +480,15 @@ MB_EXPORT int mb_mkfifoat(int dirfd, const char *path, mode_t mode)
 
 MB_EXPORT int mb_renameat(int fd1, const char *p1, int fd2, const char *p2)
 {
-    VFS_IN(p1);
-    VFS_IN(p2);
+    VFS_IN_NOFOLLOW(p1);
+    VFS_IN_NOFOLLOW(p2);
     return renameat(mb_at_fd(fd1), p1, mb_at_fd(fd2), p2);
 }
 
 MB_EXPORT int mb_renameatx_np(int fd1, const char *p1, int fd2, const char *p2, unsigned flags)
 {
-    VFS_IN(p1);
-    VFS_IN(p2);
+    VFS_IN_NOFOLLOW(p1);
+    VFS_IN_NOFOLLOW(p2);
     unsigned lf = 0;
     if (flags & DARWIN_RENAME_SWAP)
         lf |= RENAME_EXCHANGE;
@@ -496,20 +499,20 @@ MB_EXPORT int mb_renameatx_np(int fd1, const char *p1, int fd2, const char *p2, 
 
 MB_EXPORT int mb_renamex_np(const char *p1, const char *p2, unsigned flags)
 {
-    VFS_IN(p1);
-    VFS_IN(p2);
+    VFS_IN_NOFOLLOW(p1);
+    VFS_IN_NOFOLLOW(p2);
     return mb_renameatx_np(DARWIN_AT_FDCWD, p1, DARWIN_AT_FDCWD, p2, flags);
 }
 
 MB_EXPORT int mb_symlinkat(const char *target, int dirfd, const char *path)
 {
-    VFS_IN(path);
+    VFS_IN_NOFOLLOW(path);
     return symlinkat(target, mb_at_fd(dirfd), path);
 }
 
 MB_EXPORT ssize_t mb_readlinkat(int dirfd, const char *path, char *buf, size_t n)
 {
-    VFS_IN(path);
+    VFS_IN_NOFOLLOW(path);
     return readlinkat(mb_at_fd(dirfd), path, buf, n);
 }
 

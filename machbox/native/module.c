@@ -351,14 +351,18 @@ static char **strv_from_list(PyObject *list)
 
 /* set_program(mh, argv, apple, executable_path) */
 MB_HIDDEN void mb_vfs_set_prefix(const char *prefix);
+MB_HIDDEN void mb_vfs_set_view(int whole_prefix);
 
-/* set_prefix(path): the prefix the merged view serves macOS system paths from. */
+/* set_prefix(path, whole): the prefix; whole=1 makes "/" the prefix (--root=prefix),
+ * whole=0 serves only the macOS system paths from it (the merged view). */
 static PyObject *py_set_prefix(PyObject *self, PyObject *args)
 {
     const char *p;
-    if (!PyArg_ParseTuple(args, "s", &p))
+    int whole = 0;
+    if (!PyArg_ParseTuple(args, "s|p", &p, &whole))
         return NULL;
     mb_vfs_set_prefix(p);
+    mb_vfs_set_view(whole);
     Py_RETURN_NONE;
 }
 

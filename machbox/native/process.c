@@ -33,6 +33,39 @@ MB_HIDDEN void mb_set_reentry(char **argv, int n)
     reentry = argv;
 }
 
+/* PATH search for the guest: candidates are guest paths, checked through the vfs.
+ * Returns a malloc'd guest path or NULL. */
+static char *guest_search_path(const char *file)
+{
+    if (strchr(file, '/'))
+        return strdup(file);
+    const char *p = getenv("PATH");
+    if (!p)
+        p = "/usr/bin:/bin:/usr/sbin:/sbin";
+    size_t fl = strlen(file);
+    while (*p) {
+        const char *e = strchr(p, ':');
+        size_t dl = e ? (size_t)(e - p) : strlen(p);
+        char *cand = malloc(dl + fl + 2);
+        if (!cand)
+            return NULL;
+        memcpy(cand, p, dl);
+        cand[dl] = '/';
+        memcpy(cand + dl + 1, file, fl + 1);
+        if (dl == 0)
+            memmove(cand, cand + 1, fl + 1);
+        char buf[4096];
+        if (access(mb_vfs_in(cand, buf), X_OK) == 0)
+            return cand;
+        free(cand);
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    errno = 0;
+    return NULL;
+}
+
 /* ---- exec --------------------------------------------------------------------------- */
 
 MB_EXPORT int mb_execve(const char *path, char *const argv[], char *const envp[])
@@ -58,7 +91,7 @@ MB_EXPORT int mb_execv(const char *path, char *const argv[])
 
 MB_EXPORT int mb_execvp(const char *file, char *const argv[])
 {
-    char *path = mbx_search_path(file);
+    char *path = guest_search_path(file);
     if (!path)
         return (int)mb_fail(DARWIN_ENOENT);
     int r = mb_execve(path, argv, environ);
@@ -370,7 +403,7 @@ MB_EXPORT int mb_posix_spawn(pid_t *pid, const char *path, struct mb_file_action
 MB_EXPORT int mb_posix_spawnp(pid_t *pid, const char *file, struct mb_file_actions **fa,
                               struct mb_spawnattr **attr, char *const argv[], char *const envp[])
 {
-    char *path = mbx_search_path(file);
+    char *path = guest_search_path(file);
     if (!path)
         return DARWIN_ENOENT;
     int r = spawn_path(pid, path, fa, attr, argv, envp);

@@ -28,7 +28,7 @@ import sys
 # for none of them
 
 # Bump when the base tree changes; older prefixes are upgraded in place.
-BASE_VERSION = 1
+BASE_VERSION = 2
 STAMP = ".machbox-prefix"
 
 # The macOS release the prefix reports (SystemVersion.plist; sysctl agrees: kern.osrelease).
@@ -124,7 +124,9 @@ def populate(root: str) -> None:
     for link, target in LINKS.items():
         _symlink(target, os.path.join(root, link))
     user = _user()
-    _symlink(os.path.expanduser("~"), os.path.join(root, "Users", user))
+    # relative, through /Volumes/SystemRoot: right for the kernel and for the prefix view
+    home = os.path.expanduser("~")
+    _symlink(f"../Volumes/SystemRoot{home}", os.path.join(root, "Users", user))
     _write(os.path.join(root, "System/Library/CoreServices/SystemVersion.plist"),
            system_version_plist())
     for name in HOST_ETC:

@@ -41,6 +41,8 @@ static void *next(const char *name)
 HOOK int execve(const char *path, char *const argv[], char *const envp[])
 {
     execve_fn real = (execve_fn)next("execve");
+    char host[4096];
+    path = mbx_host_path(path, host, sizeof host);
     char scratch[MBX_SHEBANG_MAX];
     int nomem;
     char **v = mbx_rewrite(reentry(), path, argv, scratch, sizeof scratch, &nomem);
@@ -136,8 +138,9 @@ static int spawn(spawn_fn real, pid_t *pid, const char *path,
                  const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
                  char *const argv[], char *const envp[])
 {
-    char scratch[MBX_SHEBANG_MAX];
+    char scratch[MBX_SHEBANG_MAX], host[4096];
     int nomem;
+    path = mbx_host_path(path, host, sizeof host);
     char **v = mbx_rewrite(reentry(), path, argv, scratch, sizeof scratch, &nomem);
     if (nomem)
         return ENOMEM;

@@ -46,12 +46,15 @@ def main() -> None:
         system_file = "/System/Library/CoreServices/SystemVersion.plist"
         real_system_file = str(prefix) + system_file
         print(f"== stat() x {CALLS} through the merged view (per call, start-up subtracted)")
-        for label, guest_path, host_path in (("host path", host_file, host_file),
-                                             ("/System path", system_file, real_system_file)):
+        for label, guest_path, host_path, view in (
+                ("host path", host_file, host_file, "merged"),
+                ("/System path", system_file, real_system_file, "merged"),
+                ("prefix view", system_file, real_system_file, "prefix")):
             lin = timed([exe["x86_64-linux-gnu"], host_path, str(CALLS)], runs)
             base = timed([exe["x86_64-linux-gnu"], host_path, "1"], runs)
-            mb = timed(MACHBOX + [exe["x86_64-macos"], guest_path, str(CALLS)], runs, env=env)
-            mb0 = timed(MACHBOX + [exe["x86_64-macos"], guest_path, "1"], runs, env=env)
+            cmd = MACHBOX + ["--root", view, exe["x86_64-macos"], guest_path]
+            mb = timed(cmd + [str(CALLS)], runs, env=env)
+            mb0 = timed(cmd + ["1"], runs, env=env)
             per_lin = (lin - base) / CALLS * 1e9
             per_mb = (mb - mb0) / CALLS * 1e9
             print(f"  {label:<14} Linux build {per_lin:6.0f} ns   macOS build under machbox "

@@ -151,5 +151,35 @@ def test_fake_ownership_for_non_root(views):
         assert lines[1] == f"chown {work}/f.txt: 0"
         assert " uid=0 gid=80 " in lines[2]
         assert os.stat(work / "f.txt").st_uid != 0 or os.getuid() == 0
+        # machbox's fake sudo: ids read as root, and root's chown is faked the same way
+        p = subprocess.run(cmd + ["run", str(exe), "ids"], capture_output=True, text=True,
+                           timeout=60, env=env, preexec_fn=drop)
+        assert p.stdout == "ids: uid=65534 euid=65534 gid=65534 egid=65534\n" or \
+            os.getuid() != 0
+        p = subprocess.run(cmd + ["tool", "sudo", str(exe), "ids", f"write:{work}/g.txt:y",
+                                  f"chown:{work}/g.txt:0:0", f"stat:{work}/g.txt"],
+                           capture_output=True, text=True, timeout=60, env=env,
+                           preexec_fn=drop)
+        lines = p.stdout.splitlines()
+        assert lines[0] == "ids: uid=0 euid=0 gid=0 egid=0", p.stderr
+        assert lines[2] == f"chown {work}/g.txt: 0" and " uid=0 gid=0 " in lines[3]
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def test_binfmt_runs_mach_o_directly(views, machbox_cmd, tmp_path):
+    binfmt = "/proc/sys/fs/binfmt_misc"
+    if os.geteuid() != 0 or not os.path.exists(f"{binfmt}/register"):
+        pytest.skip("binfmt_misc needs root and a mounted /proc/sys/fs/binfmt_misc (issue 6)")
+    if os.path.exists(f"{binfmt}/machbox-macho64"):
+        pytest.skip("machbox's binfmt handler is already installed on this machine")
+    exe = tmp_path / "views"
+    shutil.copy(views, exe)
+    assert subprocess.run(machbox_cmd + ["binfmt", "install"], timeout=60).returncode == 0
+    try:
+        p = subprocess.run([str(exe), "cwd"], capture_output=True, text=True, timeout=60,
+                           cwd=tmp_path)
+        assert (p.returncode, p.stdout) == (0, f"cwd: {tmp_path}\n"), p.stderr
+    finally:
+        subprocess.run(machbox_cmd + ["binfmt", "uninstall"], timeout=60)
+    assert not os.path.exists(f"{binfmt}/machbox-macho64")

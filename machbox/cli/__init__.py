@@ -45,6 +45,7 @@ USAGE = """usage: machbox run [OPTIONS] [--] PROGRAM [ARGS...]
        machbox prefix create|path|list|delete [DIR]
        machbox tool NAME [ARGS...]
        machbox shutdown [--prefix DIR]
+       machbox binfmt install|uninstall|status
        machbox --version
 
 Runs an unmodified macOS (x86_64 Mach-O) command-line program on Linux.
@@ -156,7 +157,8 @@ def open_prefix(explicit: str | None) -> str | None | int:
 
 
 # the other commands, each in its own module of machbox.cli with a main(args)
-COMMANDS = {"shell": "shell", "prefix": "prefixes", "tool": "tool", "shutdown": "shutdown"}
+COMMANDS = {"shell": "shell", "prefix": "prefixes", "tool": "tool", "shutdown": "shutdown",
+            "binfmt": "binfmt"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -57,14 +57,20 @@ def dlopen(a) -> int:
     path = a.cstr(0)
     if path is None:
         return _process.main_handle()
-    handle, error = _process.dlopen(path.decode(errors="surrogateescape"))
+    guest = path.decode(errors="surrogateescape")
+    host = a.native.vfs_expand(guest) if guest.startswith("/") else guest
+    handle, error = _process.dlopen(host)
     return handle if handle else _fail(error)
 
 
 @python
 def dlopen_preflight(a) -> int:
     path = a.cstr(0)
-    return 1 if path is not None and _process.dlopen_preflight(path.decode()) else 0
+    if path is None:
+        return 0
+    guest = path.decode(errors="surrogateescape")
+    host = a.native.vfs_expand(guest) if guest.startswith("/") else guest
+    return 1 if _process.dlopen_preflight(host) else 0
 
 
 @python

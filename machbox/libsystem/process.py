@@ -33,6 +33,8 @@ EXPORTS = {
         "___darwin_check_fd_set_overflow": "mb___darwin_check_fd_set_overflow",
         "_select": "=",
         "_issetugid": "mb_issetugid",
+        # ids read as root under machbox's fake sudo (MACHBOX_FAKE_ROOT)
+        **{f"_{n}": f"mb_{n}" for n in ("getuid", "geteuid", "getgid", "getegid")},
         "_getrlimit": "mb_getrlimit",
         "_setrlimit": "mb_setrlimit",
         "_sysconf": "mb_sysconf",
@@ -45,7 +47,7 @@ EXPORTS = {
         "_getpwnam": "mb_getpwnam",
         "_getpwent": "mb_getpwent",
         **{f"_{n}": "=" for n in (
-            "getpid", "getppid", "getuid", "geteuid", "getgid", "getegid", "setuid", "seteuid",
+            "getpid", "getppid", "setuid", "seteuid",
             "setgid", "setegid", "setreuid", "setregid", "getgroups", "setgroups", "initgroups",
             "getpgrp", "getpgid", "setpgid", "setpgrp", "getsid", "setsid", "getlogin",
             "getlogin_r", "getpriority", "setpriority", "nice", "getrusage",

@@ -310,6 +310,8 @@ MB_EXPORT int mb_openat(int dirfd, const char *path, int flags, ...)
     }
     int lock_op;
     int lf = open_flags_to_linux(flags, &lock_op);
+    if (lf & O_CREAT)
+        mb_vfs_changed();
     return finish_open(openat(mb_at_fd(dirfd), path, lf, mode), lock_op);
 }
 
@@ -325,11 +327,14 @@ MB_EXPORT int mb_open(const char *path, int flags, ...)
     }
     int lock_op;
     int lf = open_flags_to_linux(flags, &lock_op);
+    if (lf & O_CREAT)
+        mb_vfs_changed();
     return finish_open(openat(AT_FDCWD, path, lf, mode), lock_op);
 }
 
 MB_EXPORT int mb_creat(const char *path, mode_t mode)
 {
+    mb_vfs_changed();
     VFS_IN(path);
     return open(path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
@@ -455,6 +460,7 @@ MB_EXPORT int mb_fchownat(int dirfd, const char *path, uid_t u, gid_t g, int fla
 
 MB_EXPORT int mb_linkat(int fd1, const char *p1, int fd2, const char *p2, int flags)
 {
+    mb_vfs_changed();
     VFS_IN_NOFOLLOW(p1);
     VFS_IN_NOFOLLOW(p2);
     return linkat(mb_at_fd(fd1), p1, mb_at_fd(fd2), p2, at_flags_to_linux(flags));
@@ -462,24 +468,28 @@ MB_EXPORT int mb_linkat(int fd1, const char *p1, int fd2, const char *p2, int fl
 
 MB_EXPORT int mb_unlinkat(int dirfd, const char *path, int flags)
 {
+    mb_vfs_changed();
     VFS_IN_NOFOLLOW(path);
     return unlinkat(mb_at_fd(dirfd), path, at_flags_to_linux(flags));
 }
 
 MB_EXPORT int mb_mkdirat(int dirfd, const char *path, mode_t mode)
 {
+    mb_vfs_changed();
     VFS_IN(path);
     return mkdirat(mb_at_fd(dirfd), path, mode);
 }
 
 MB_EXPORT int mb_mkfifoat(int dirfd, const char *path, mode_t mode)
 {
+    mb_vfs_changed();
     VFS_IN(path);
     return mkfifoat(mb_at_fd(dirfd), path, mode);
 }
 
 MB_EXPORT int mb_renameat(int fd1, const char *p1, int fd2, const char *p2)
 {
+    mb_vfs_changed();
     VFS_IN_NOFOLLOW(p1);
     VFS_IN_NOFOLLOW(p2);
     return renameat(mb_at_fd(fd1), p1, mb_at_fd(fd2), p2);
@@ -487,6 +497,7 @@ MB_EXPORT int mb_renameat(int fd1, const char *p1, int fd2, const char *p2)
 
 MB_EXPORT int mb_renameatx_np(int fd1, const char *p1, int fd2, const char *p2, unsigned flags)
 {
+    mb_vfs_changed();
     VFS_IN_NOFOLLOW(p1);
     VFS_IN_NOFOLLOW(p2);
     unsigned lf = 0;
@@ -499,6 +510,7 @@ MB_EXPORT int mb_renameatx_np(int fd1, const char *p1, int fd2, const char *p2, 
 
 MB_EXPORT int mb_renamex_np(const char *p1, const char *p2, unsigned flags)
 {
+    mb_vfs_changed();
     VFS_IN_NOFOLLOW(p1);
     VFS_IN_NOFOLLOW(p2);
     return mb_renameatx_np(DARWIN_AT_FDCWD, p1, DARWIN_AT_FDCWD, p2, flags);
@@ -506,6 +518,7 @@ MB_EXPORT int mb_renamex_np(const char *p1, const char *p2, unsigned flags)
 
 MB_EXPORT int mb_symlinkat(const char *target, int dirfd, const char *path)
 {
+    mb_vfs_changed();
     VFS_IN_NOFOLLOW(path);
     return symlinkat(target, mb_at_fd(dirfd), path);
 }

@@ -366,6 +366,18 @@ static PyObject *py_set_prefix(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+MB_HIDDEN const char *mb_vfs_in(const char *path, char *buf);
+
+/* vfs_expand(path) -> the host path a guest path names (dlopen and other Python paths). */
+static PyObject *py_vfs_expand(PyObject *self, PyObject *args)
+{
+    const char *p;
+    if (!PyArg_ParseTuple(args, "s", &p))
+        return NULL;
+    char buf[4096];
+    return PyUnicode_DecodeFSDefault(mb_vfs_in(p, buf));
+}
+
 static PyObject *py_set_program(PyObject *self, PyObject *args)
 {
     unsigned long long mh;
@@ -536,6 +548,7 @@ static PyMethodDef methods[] = {
     {"set_reentry", py_set_reentry, METH_O, "set_reentry(argv prefix for Mach-O children)"},
     {"set_program", py_set_program, METH_VARARGS, "set_program(mh, argv, apple, exe_path)"},
     {"set_prefix", py_set_prefix, METH_VARARGS, "set_prefix(path)"},
+    {"vfs_expand", py_vfs_expand, METH_VARARGS, "vfs_expand(guest path) -> host path"},
     {"run", py_run, METH_VARARGS, "run(initializers, kind, entry): never returns"},
     {"call_initializers", py_call_initializers, METH_O, "call_initializers(addresses)"},
     {"strdup", py_strdup, METH_VARARGS, "strdup(bytes) -> address of a malloc'd C string"},

@@ -568,3 +568,23 @@ static struct darwin_passwd *static_pw(const struct passwd *p)
 MB_EXPORT struct darwin_passwd *mb_getpwuid(uid_t uid) { return static_pw(getpwuid(uid)); }
 MB_EXPORT struct darwin_passwd *mb_getpwnam(const char *name) { return static_pw(getpwnam(name)); }
 MB_EXPORT struct darwin_passwd *mb_getpwent(void) { return static_pw(getpwent()); }
+
+
+/* ---- `sudo`: machbox's is Darling's fake one -------------------------------------------
+ * Under MACHBOX_FAKE_ROOT (set by `machbox tool sudo`), the process's user and group ids
+ * read as 0; what root could change and this user cannot (chown) is faked by the vfs. */
+static int fake_root = -1;
+
+static int faking_root(void)
+{
+    if (fake_root < 0) {
+        const char *v = getenv("MACHBOX_FAKE_ROOT");
+        fake_root = v && *v && strcmp(v, "0") != 0;
+    }
+    return fake_root;
+}
+
+MB_EXPORT uid_t mb_getuid(void) { return faking_root() ? 0 : getuid(); }
+MB_EXPORT uid_t mb_geteuid(void) { return faking_root() ? 0 : geteuid(); }
+MB_EXPORT gid_t mb_getgid(void) { return faking_root() ? 0 : getgid(); }
+MB_EXPORT gid_t mb_getegid(void) { return faking_root() ? 0 : getegid(); }

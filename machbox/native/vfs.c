@@ -24,6 +24,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,17 +228,67 @@ static int overlay_tree(const char *path)
     return 0;
 }
 
+static int cached_resolve(const char *path, char *out, int follow);
+
 static const char *expand_prefix_view(const char *path, char *buf, int follow)
 {
     if (host_tree(path))
         return path;
-    if (resolve(path, buf, follow) != 0)
+    if (cached_resolve(path, buf, follow) != 0)
         return path;
     if (overlay_tree(path) && access(buf, F_OK) != 0) {
         errno = 0;
         return path; /* not in the prefix: the host's */
     }
     return buf;
+}
+
+/* ---- the resolution cache ----------------------------------------------------------------
+ * Resolving walks the path with an lstat per component; the answer is kept per thread,
+ * keyed by the guest path, until this process changes the namespace (creates, removes,
+ * renames or links anything: mb_vfs_changed bumps the generation). */
+
+#define CACHE_SLOTS 32
+#define CACHE_KEY 192
+struct cache_entry {
+    uint64_t generation;
+    int follow;
+    char key[CACHE_KEY];
+    char value[PATH_MAX];
+};
+static _Atomic uint64_t generation = 1;
+static __thread struct cache_entry *cache;
+
+MB_HIDDEN void mb_vfs_changed(void) { atomic_fetch_add(&generation, 1); }
+
+static struct cache_entry *cache_slot(const char *path, int follow)
+{
+    if (!cache && !(cache = calloc(CACHE_SLOTS, sizeof *cache)))
+        return NULL;
+    uint32_t h = 2166136261u;
+    for (const char *p = path; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    return &cache[(h ^ (uint32_t)follow) % CACHE_SLOTS];
+}
+
+static int cached_resolve(const char *path, char *out, int follow)
+{
+    size_t n = strlen(path);
+    struct cache_entry *e = n < CACHE_KEY ? cache_slot(path, follow) : NULL;
+    uint64_t gen = atomic_load(&generation);
+    if (e && e->generation == gen && e->follow == follow && strcmp(e->key, path) == 0) {
+        strcpy(out, e->value);
+        return 0;
+    }
+    if (resolve(path, out, follow) != 0)
+        return -1;
+    if (e) {
+        e->generation = gen;
+        e->follow = follow;
+        memcpy(e->key, path, n + 1);
+        strcpy(e->value, out);
+    }
+    return 0;
 }
 
 static const char *expand(const char *path, char *buf, int follow)
@@ -256,7 +308,7 @@ static const char *expand(const char *path, char *buf, int follow)
         return expand_prefix_view(path, buf, follow);
     if (!is_system_path(path))
         return path;
-    return resolve(path, buf, follow) == 0 ? buf : path;
+    return cached_resolve(path, buf, follow) == 0 ? buf : path;
 }
 
 MB_HIDDEN const char *mb_vfs_in(const char *path, char *buf) { return expand(path, buf, 1); }
@@ -296,10 +348,10 @@ MB_HIDDEN char *mb_vfs_out(char *path)
 #define IN(p) char p##_buf[PATH_MAX]; p = mb_vfs_in(p, p##_buf)
 #define IN_NOFOLLOW(p) char p##_buf[PATH_MAX]; p = mb_vfs_in_nofollow(p, p##_buf)
 
-MB_EXPORT int mb_vfs_unlink(const char *p) { IN_NOFOLLOW(p); return unlink(p); }
-MB_EXPORT int mb_vfs_rmdir(const char *p) { IN_NOFOLLOW(p); return rmdir(p); }
-MB_EXPORT int mb_vfs_remove(const char *p) { IN_NOFOLLOW(p); return remove(p); }
-MB_EXPORT int mb_vfs_mkdir(const char *p, mode_t m) { IN(p); return mkdir(p, m); }
+MB_EXPORT int mb_vfs_unlink(const char *p) { IN_NOFOLLOW(p); mb_vfs_changed(); return unlink(p); }
+MB_EXPORT int mb_vfs_rmdir(const char *p) { IN_NOFOLLOW(p); mb_vfs_changed(); return rmdir(p); }
+MB_EXPORT int mb_vfs_remove(const char *p) { IN_NOFOLLOW(p); mb_vfs_changed(); return remove(p); }
+MB_EXPORT int mb_vfs_mkdir(const char *p, mode_t m) { IN(p); mb_vfs_changed(); return mkdir(p, m); }
 MB_EXPORT int mb_vfs_chdir(const char *p) { IN(p); return chdir(p); }
 MB_EXPORT int mb_vfs_chroot(const char *p) { IN(p); return chroot(p); }
 MB_EXPORT int mb_vfs_chmod(const char *p, mode_t m) { IN(p); return chmod(p, m); }
@@ -311,14 +363,14 @@ MB_EXPORT int mb_vfs_lchmod(const char *p, mode_t m)
 
 MB_EXPORT int mb_vfs_access(const char *p, int mode) { IN(p); return access(p, mode); }
 MB_EXPORT int mb_vfs_truncate(const char *p, off_t n) { IN(p); return truncate(p, n); }
-MB_EXPORT int mb_vfs_mkfifo(const char *p, mode_t m) { IN(p); return mkfifo(p, m); }
+MB_EXPORT int mb_vfs_mkfifo(const char *p, mode_t m) { IN(p); mb_vfs_changed(); return mkfifo(p, m); }
 MB_EXPORT int mb_vfs_mknod(const char *p, mode_t m, dev_t d) { IN(p); return mknod(p, m, d); }
 MB_EXPORT int mb_vfs_utimes(const char *p, const struct timeval t[2]) { IN(p); return utimes(p, t); }
 MB_EXPORT int mb_vfs_lutimes(const char *p, const struct timeval t[2]) { IN_NOFOLLOW(p); return lutimes(p, t); }
 MB_EXPORT int mb_vfs_utime(const char *p, const struct utimbuf *t) { IN(p); return utime(p, t); }
-MB_EXPORT int mb_vfs_link(const char *a, const char *b) { IN_NOFOLLOW(a); IN_NOFOLLOW(b); return link(a, b); }
-MB_EXPORT int mb_vfs_symlink(const char *target, const char *p) { IN_NOFOLLOW(p); return symlink(target, p); }
-MB_EXPORT int mb_vfs_rename(const char *a, const char *b) { IN_NOFOLLOW(a); IN_NOFOLLOW(b); return rename(a, b); }
+MB_EXPORT int mb_vfs_link(const char *a, const char *b) { IN_NOFOLLOW(a); IN_NOFOLLOW(b); mb_vfs_changed(); return link(a, b); }
+MB_EXPORT int mb_vfs_symlink(const char *target, const char *p) { IN_NOFOLLOW(p); mb_vfs_changed(); return symlink(target, p); }
+MB_EXPORT int mb_vfs_rename(const char *a, const char *b) { IN_NOFOLLOW(a); IN_NOFOLLOW(b); mb_vfs_changed(); return rename(a, b); }
 MB_EXPORT ssize_t mb_vfs_readlink(const char *p, char *buf, size_t n) { IN_NOFOLLOW(p); return readlink(p, buf, n); }
 
 MB_EXPORT char *mb_vfs_getcwd(char *buf, size_t size)

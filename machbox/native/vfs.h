@@ -7,6 +7,9 @@ MB_HIDDEN void mb_vfs_set_prefix(const char *prefix);
 MB_HIDDEN const char *mb_vfs_in(const char *path, char *buf);
 MB_HIDDEN const char *mb_vfs_in_nofollow(const char *path, char *buf);
 MB_HIDDEN void mb_vfs_set_view(int whole_prefix);
+/* this process changed the namespace (created, removed, renamed, linked): forget cached
+ * resolutions */
+MB_HIDDEN void mb_vfs_changed(void);
 /* the owner a chown by a non-root user recorded, if any (stat bridges) */
 MB_HIDDEN void mb_vfs_fake_owner(int dirfd, const char *path, int nofollow, uint32_t *uid,
                                  uint32_t *gid);

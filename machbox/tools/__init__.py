@@ -5,6 +5,7 @@ from __future__ import annotations
 
 TOOLS = {
     "sw_vers": "machbox.tools.sw_vers",
+    "sudo": "machbox.tools.sudo",
 }
 
 

@@ -4,7 +4,7 @@
 //   link:TARGET:PATH  symlink                               rename:FROM:TO
 //   stat:PATH  owner, and the inode for comparisons         chown:PATH:UID:GID
 //   xattr:PATH set, get and list an attribute               real:PATH  realpath
-//   ls:DIR     the entries, sorted
+//   ls:DIR     the entries, sorted                          ids  user and group ids
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -66,6 +66,9 @@ int main(int argc, char **argv) {
             char buf[4096];
             char *r = realpath(a, buf);
             printf("real %s: %s\n", a, r ? r : strerror(errno));
+        } else if (!strcmp(op, "ids")) {
+            printf("ids: uid=%d euid=%d gid=%d egid=%d\n", (int)getuid(), (int)geteuid(),
+                   (int)getgid(), (int)getegid());
         } else if (!strcmp(op, "ls")) {
             DIR *d = opendir(a);
             char *names[256];

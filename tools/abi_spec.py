@@ -272,6 +272,17 @@ CONSTANTS = {
         ("COPYFILE_DATA_SPARSE", NONE), ("COPYFILE_STATE_COPIED", NONE),
         ("COPYFILE_STATE_SRC_FD", NONE), ("COPYFILE_STATE_DST_FD", NONE),
     ]),
+    "regex": (["regex.h"], ["regex.h"], [
+        "REG_EXTENDED", "REG_ICASE", "REG_NOSUB", "REG_NEWLINE", ("REG_NOSPEC", NONE),
+        ("REG_PEND", NONE), ("REG_ENHANCED", NONE), ("REG_MINIMAL", NONE), "REG_NOTBOL",
+        "REG_NOTEOL", "REG_STARTEND", "REG_NOMATCH", "REG_BADPAT", "REG_ECOLLATE",
+        "REG_ECTYPE", "REG_EESCAPE", "REG_ESUBREG", "REG_EBRACK", "REG_EPAREN", "REG_EBRACE",
+        "REG_BADBR", "REG_ERANGE", "REG_ESPACE", "REG_BADRPT",
+    ]),
+    "confstr": (["unistd.h"], [], [
+        ("_CS_PATH", NONE), ("_CS_DARWIN_USER_DIR", NONE), ("_CS_DARWIN_USER_TEMP_DIR", NONE),
+        ("_CS_DARWIN_USER_CACHE_DIR", NONE),
+    ]),
     "ifaddrs": (["sys/socket.h", "net/if.h", "net/if_types.h"], ["net/if.h"], [
         "IFF_UP", "IFF_BROADCAST", "IFF_DEBUG", "IFF_LOOPBACK", "IFF_POINTOPOINT",
         "IFF_NOTRAILERS", "IFF_RUNNING", "IFF_NOARP", "IFF_PROMISC", "IFF_ALLMULTI",

@@ -46,6 +46,7 @@ USAGE = """usage: machbox run [OPTIONS] [--] PROGRAM [ARGS...]
        machbox tool NAME [ARGS...]
        machbox shutdown [--prefix DIR]
        machbox binfmt install|uninstall|status
+       machbox info [--json] PROGRAM
        machbox --version
 
 Runs an unmodified macOS (x86_64 Mach-O) command-line program on Linux.
@@ -158,10 +159,18 @@ def open_prefix(explicit: str | None) -> str | None | int:
 
 # the other commands, each in its own module of machbox.cli with a main(args)
 COMMANDS = {"shell": "shell", "prefix": "prefixes", "tool": "tool", "shutdown": "shutdown",
-            "binfmt": "binfmt"}
+            "binfmt": "binfmt", "info": "info"}
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `machbox info ... | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(USAGE)

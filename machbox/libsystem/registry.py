@@ -36,6 +36,7 @@ HOST_LIBRARIES = {
     "libunwind": "libunwind.so.1",
     "libz": "libz.so.1",
     "libresolv": "libresolv.so.2",
+    "libffi": "libffi.so.8",
 }
 
 # Where a bare "=" or "=name" spec looks, per Apple library.
@@ -47,6 +48,7 @@ DEFAULT_HOSTS = {
     "libiconv": ("libc",),
     "libcharset": ("libc",),
     "libresolv": ("libresolv", "libc"),
+    "libffi": ("libffi",),
 }
 
 # Suffixes whose variant has the same ABI as the plain name on x86_64 (Darwin's
@@ -70,6 +72,7 @@ AREA_MODULES = (
     "net",
     "terminal",
     "resolv",
+    "libc",
     "dyld",
     "dispatch",
     "corefoundation",

@@ -273,8 +273,10 @@ class Loader:
         ui = image.plan.unwind_info
         eh = image.plan.eh_frame
         if ui or eh:
+            text = image.macho.section("__TEXT", "__text")
+            text_end = text.addr + text.size - image.macho.image_base if text else 0
             n.register_unwind(image.base, ui[0] + slide if ui else 0, ui[1] if ui else 0,
-                              eh[0] + slide if eh else 0, eh[1] if eh else 0)
+                              eh[0] + slide if eh else 0, eh[1] if eh else 0, text_end)
         n.add_image(image.base, slide, image.path)
 
     # ---- dlopen and friends (machbox.libsystem.dyld calls these) ---------------------------

@@ -24,7 +24,7 @@
 MB_HIDDEN void *mb_make_unimplemented_stub(const char *name, const char *library);
 MB_HIDDEN void *mb_make_python_stub(long index);
 MB_HIDDEN void mb_set_py_dispatcher(PyObject *callable);
-MB_HIDDEN long mb_register_unwind(uint64_t image_base, const void *unwind_info,
+MB_HIDDEN long mb_register_unwind(uint64_t image_base, uint32_t text_end, const void *unwind_info,
                                   size_t unwind_size, const void *eh_frame, size_t eh_size);
 MB_HIDDEN int mb_tlv_register(void *descriptors, size_t count, const void *init_start,
                               size_t init_size, size_t total_size);
@@ -282,11 +282,11 @@ static PyObject *py_set_dispatcher(PyObject *self, PyObject *callable)
 
 static PyObject *py_register_unwind(PyObject *self, PyObject *args)
 {
-    unsigned long long base, ui, ui_size, eh, eh_size;
-    if (!PyArg_ParseTuple(args, "KKKKK", &base, &ui, &ui_size, &eh, &eh_size))
+    unsigned long long base, ui, ui_size, eh, eh_size, text_end = 0;
+    if (!PyArg_ParseTuple(args, "KKKKK|K", &base, &ui, &ui_size, &eh, &eh_size, &text_end))
         return NULL;
-    long n = mb_register_unwind(base, (void *)(uintptr_t)ui, ui_size, (void *)(uintptr_t)eh,
-                                eh_size);
+    long n = mb_register_unwind(base, (uint32_t)text_end, (void *)(uintptr_t)ui, ui_size,
+                                (void *)(uintptr_t)eh, eh_size);
     return PyLong_FromLong(n);
 }
 

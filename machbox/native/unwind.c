@@ -438,7 +438,8 @@ static size_t register_eh_frame(const unsigned char *p, size_t size)
 
 /* Returns the number of FDEs registered, or -1 when the host unwinder is missing or the
  * section is malformed. */
-MB_HIDDEN long mb_register_unwind(uint64_t image_base, const void *unwind_info,
+MB_HIDDEN long mb_register_unwind(uint64_t image_base, uint32_t text_end,
+                                  const void *unwind_info,
                                   size_t unwind_size, const void *eh_frame, size_t eh_size)
 {
     if (load_unwinder())
@@ -465,6 +466,10 @@ MB_HIDDEN long mb_register_unwind(uint64_t image_base, const void *unwind_info,
     }
     if (cu_walk(&r, on_func, &s) != 0)
         goto fail;
+    /* Some linkers (zig's) end the table at a sentinel inside the last function; the last
+     * entry really runs to the end of __text, as ld64 writes it. */
+    if (s.have && text_end && s.end < image_base + text_end && s.end > s.start)
+        s.end = image_base + text_end;
     flush_fde(&s, 0);
     if (s.failed)
         goto fail;

@@ -96,23 +96,26 @@ def test_unknown_command(machbox_cmd):
 
 
 def test_unimplemented_import_names_symbol_and_library(machbox_cmd, tmp_path):
-    """A program calling CFRunLoopRun (linked against a .tbd stub of CoreFoundation)."""
+    """A program calling CFUserNotificationDisplayAlert (linked against a .tbd stub of
+    CoreFoundation)."""
     fw = tmp_path / "frameworks" / "CoreFoundation.framework"
     fw.mkdir(parents=True)
     (fw / "CoreFoundation.tbd").write_text(
         "--- !tapi-tbd\ntbd-version: 4\ntargets: [ x86_64-macos ]\n"
         "install-name: '/System/Library/Frameworks/CoreFoundation.framework/Versions/A/"
         "CoreFoundation'\nexports:\n  - targets: [ x86_64-macos ]\n"
-        "    symbols: [ _CFRunLoopRun ]\n...\n")
+        "    symbols: [ _CFUserNotificationDisplayAlert ]\n...\n")
     src = tmp_path / "cf.c"
-    src.write_text('#include <stdio.h>\nvoid CFRunLoopRun(void);\n'
-                   'int main(void) { puts("before"); CFRunLoopRun(); puts("after"); return 0; }\n')
+    src.write_text('#include <stdio.h>\nvoid CFUserNotificationDisplayAlert(void);\n'
+                   'int main(void) { puts("before"); CFUserNotificationDisplayAlert();\n'
+                   '                 puts("after"); return 0; }\n')
     exe = tmp_path / "cf"
     _zig(False, MACOS, ["-o", str(exe), str(src), "-F", str(tmp_path / "frameworks"),
                         "-framework", "CoreFoundation"])
     p = run(machbox_cmd, ["run", str(exe)])
     assert p.returncode == STATUS["unimplemented"], p.stderr
-    assert one_machbox_line(p) == "machbox: unimplemented: _CFRunLoopRun (CoreFoundation)"
+    assert one_machbox_line(p) == \
+        "machbox: unimplemented: _CFUserNotificationDisplayAlert (CoreFoundation)"
     assert p.stdout == "before\n"  # what the program wrote before is not lost
 
 

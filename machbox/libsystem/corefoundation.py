@@ -1,5 +1,6 @@
 """CoreFoundation's object model and value types, and SystemConfiguration's proxy query
-(native/cf.c). The rest of these frameworks is issue #9."""
+(native/cf.c): time zones, dates, errors, file URLs and the run loop too, and Security's
+SecRandomCopyBytes. The rest of these frameworks is issue #9."""
 
 _CF = [
     "CFGetTypeID", "CFRetain", "CFRelease", "CFGetRetainCount", "CFEqual", "CFHash",
@@ -19,6 +20,23 @@ _CF = [
     "CFDictionaryGetValueIfPresent", "CFDictionaryContainsKey", "CFDictionarySetValue",
     "CFDictionaryAddValue", "CFDictionaryRemoveValue", "CFDictionaryGetKeysAndValues",
     "CFAllocatorGetTypeID",
+    # time
+    "CFAbsoluteTimeGetCurrent", "CFDateGetTypeID", "CFDateCreate", "CFDateGetAbsoluteTime",
+    "CFDateCompare", "CFTimeZoneGetTypeID", "CFTimeZoneCopySystem", "CFTimeZoneCopyDefault",
+    "CFTimeZoneResetSystem", "CFTimeZoneGetName", "CFTimeZoneCreateWithName",
+    "CFTimeZoneGetSecondsFromGMT",
+    # errors
+    "CFErrorGetTypeID", "CFErrorCreate", "CFErrorGetCode", "CFErrorGetDomain",
+    "CFErrorCopyUserInfo", "CFErrorCopyDescription", "CFErrorCopyFailureReason",
+    # file URLs
+    "CFURLGetTypeID", "CFURLCreateWithFileSystemPath", "CFURLCreateFromFileSystemRepresentation",
+    "CFURLCopyFileSystemPath", "CFURLGetFileSystemRepresentation", "CFURLCreateFilePathURL",
+    "CFURLCreateFileReferenceURL", "CFURLCopyAbsoluteURL",
+    "CFURLCreateCopyAppendingPathComponent", "CFURLCreateCopyDeletingLastPathComponent",
+    "CFURLCopyLastPathComponent", "CFURLResourceIsReachable", "CFURLHasDirectoryPath",
+    # the run loop (the main dispatch queue's)
+    "CFRunLoopGetTypeID", "CFRunLoopGetMain", "CFRunLoopGetCurrent", "CFRunLoopRun",
+    "CFRunLoopRunInMode", "CFRunLoopStop", "CFRunLoopWakeUp", "CFRunLoopIsWaiting",
 ]
 
 _CF_DATA = [
@@ -27,7 +45,13 @@ _CF_DATA = [
     "kCFTypeDictionaryValueCallBacks", "kCFTypeArrayCallBacks", "kCFAllocatorDefault",
     "kCFAllocatorSystemDefault", "kCFAllocatorMalloc", "kCFAllocatorMallocZone",
     "kCFAllocatorNull", "kCFAbsoluteTimeIntervalSince1970", "kCFAbsoluteTimeIntervalSince1904",
+    "kCFErrorDomainPOSIX", "kCFErrorDomainOSStatus", "kCFErrorDomainMach", "kCFErrorDomainCocoa",
+    "kCFErrorDescriptionKey", "kCFErrorLocalizedDescriptionKey",
+    "kCFErrorLocalizedFailureReasonKey", "kCFErrorUnderlyingErrorKey", "kCFRunLoopDefaultMode",
+    "kCFRunLoopCommonModes",
 ]
+
+_SECURITY = ["SecRandomCopyBytes", "kSecRandomDefault"]
 
 _SC = [
     "SCDynamicStoreCreate", "SCDynamicStoreCreateWithOptions", "SCDynamicStoreCopyProxies",
@@ -38,9 +62,10 @@ _SC = [
     "kSCDynamicStoreUseSessionKeys",
 ]
 
-EMULATED = {f"_{n}" for n in _CF + _CF_DATA + _SC}
+EMULATED = {f"_{n}" for n in _CF + _CF_DATA + _SC + _SECURITY}
 
 EXPORTS = {
     "CoreFoundation": {f"_{n}": f"mb_{n}" for n in _CF + _CF_DATA},
     "SystemConfiguration": {f"_{n}": f"mb_{n}" for n in _SC},
+    "Security": {f"_{n}": f"mb_{n}" for n in _SECURITY},
 }

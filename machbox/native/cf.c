@@ -10,6 +10,7 @@
 #include "runtime.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -954,4 +955,437 @@ MB_EXPORT void *mb_SCDynamicStoreCopyProxies(const void *store)
                                     &mb_kCFTypeDictionaryValueCallBacks);
     mb_CFRelease(off);
     return d;
+}
+
+/* ---- time: CFAbsoluteTime, CFDate, CFTimeZone ------------------------------------------- */
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef double CFAbsoluteTime;
+#define UNIX_TO_CF 978307200.0 /* seconds from 1970 to 2001-01-01, CF's epoch */
+enum { TYPE_TIMEZONE = 41, TYPE_URL = 29, TYPE_RUNLOOP = 43 };
+
+MB_EXPORT CFAbsoluteTime mb_CFAbsoluteTimeGetCurrent(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec - UNIX_TO_CF + (double)ts.tv_nsec / 1e9;
+}
+
+struct cfdate { struct cfbase base; CFAbsoluteTime at; };
+static const struct cfclass date_class = {TYPE_DATE, "CFDate", 0};
+
+MB_EXPORT CFTypeID mb_CFDateGetTypeID(void) { return TYPE_DATE; }
+
+MB_EXPORT void *mb_CFDateCreate(const void *alloc, CFAbsoluteTime at)
+{
+    (void)alloc;
+    struct cfdate *d = cf_alloc(&date_class, sizeof *d);
+    if (d)
+        d->at = at;
+    return d;
+}
+
+MB_EXPORT CFAbsoluteTime mb_CFDateGetAbsoluteTime(const struct cfdate *d) { return d->at; }
+
+MB_EXPORT CFIndex mb_CFDateCompare(const struct cfdate *a, const struct cfdate *b, void *ctx)
+{
+    (void)ctx;
+    return a->at < b->at ? -1 : a->at > b->at ? 1 : 0;
+}
+
+struct cftimezone { struct cfbase base; void *name; };
+static void timezone_finalize(void *p) { mb_CFRelease(((struct cftimezone *)p)->name); }
+static const struct cfclass timezone_class = {TYPE_TIMEZONE, "CFTimeZone", timezone_finalize};
+static struct cftimezone *system_zone;
+
+/* The host's zone name: $TZ, else /etc/localtime's link into zoneinfo, else /etc/timezone. */
+static void host_zone_name(char *out, size_t size)
+{
+    const char *tz = getenv("TZ");
+    if (tz && *tz) {
+        snprintf(out, size, "%s", tz[0] == ':' ? tz + 1 : tz);
+        return;
+    }
+    char link[512];
+    ssize_t n = readlink("/etc/localtime", link, sizeof link - 1);
+    if (n > 0) {
+        link[n] = 0;
+        const char *z = strstr(link, "zoneinfo/");
+        if (z) {
+            snprintf(out, size, "%s", z + 9);
+            return;
+        }
+    }
+    FILE *f = fopen("/etc/timezone", "r");
+    if (f && fgets(out, (int)size, f)) {
+        out[strcspn(out, "\n")] = 0;
+        fclose(f);
+        if (*out)
+            return;
+    } else if (f) {
+        fclose(f);
+    }
+    errno = 0;
+    snprintf(out, size, "GMT");
+}
+
+static struct cftimezone *zone_named(const char *name)
+{
+    struct cftimezone *z = cf_alloc(&timezone_class, sizeof *z);
+    if (z)
+        z->name = mb_CFStringCreateWithCString(NULL, name, kCFStringEncodingUTF8);
+    return z;
+}
+
+MB_EXPORT CFTypeID mb_CFTimeZoneGetTypeID(void) { return TYPE_TIMEZONE; }
+
+MB_EXPORT void *mb_CFTimeZoneCopySystem(void)
+{
+    if (!system_zone) {
+        char name[256];
+        host_zone_name(name, sizeof name);
+        struct cftimezone *z = zone_named(name);
+        if (!z)
+            return NULL;
+        z->base.rc = RC_CONSTANT;
+        system_zone = z;
+    }
+    return system_zone;
+}
+
+MB_EXPORT void *mb_CFTimeZoneCopyDefault(void) { return mb_CFTimeZoneCopySystem(); }
+MB_EXPORT void mb_CFTimeZoneResetSystem(void) { system_zone = NULL; /* kept: may be in use */ }
+MB_EXPORT const void *mb_CFTimeZoneGetName(const struct cftimezone *z) { return z->name; }
+
+MB_EXPORT void *mb_CFTimeZoneCreateWithName(const void *alloc, const void *name, int try_abbrev)
+{
+    (void)alloc, (void)try_abbrev;
+    char buf[256];
+    if (!mb_CFStringGetCString(name, buf, sizeof buf, kCFStringEncodingUTF8))
+        return NULL;
+    char path[512];
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", buf);
+    if (strcmp(buf, "GMT") != 0 && strcmp(buf, "UTC") != 0 && access(path, R_OK) != 0) {
+        errno = 0;
+        return NULL;
+    }
+    return zone_named(buf);
+}
+
+/* Seconds east of GMT at `at` in zone `z`, from the host's tz database. */
+MB_EXPORT double mb_CFTimeZoneGetSecondsFromGMT(const struct cftimezone *z, CFAbsoluteTime at)
+{
+    char name[256];
+    if (!mb_CFStringGetCString(z->name, name, sizeof name, kCFStringEncodingUTF8))
+        return 0;
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&lock);
+    char *saved = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+    setenv("TZ", name, 1);
+    tzset();
+    time_t t = (time_t)(at + UNIX_TO_CF);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    if (saved) {
+        setenv("TZ", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("TZ");
+    }
+    tzset();
+    pthread_mutex_unlock(&lock);
+    return (double)tm.tm_gmtoff;
+}
+
+/* ---- CFError ------------------------------------------------------------------------------ */
+
+struct cferror { struct cfbase base; void *domain; CFIndex code; void *info; };
+static void error_finalize(void *p)
+{
+    struct cferror *e = p;
+    mb_CFRelease(e->domain);
+    if (e->info)
+        mb_CFRelease(e->info);
+}
+static const struct cfclass error_class = {TYPE_ERROR, "CFError", error_finalize};
+
+#define CF_CONST_STRING(sym, text) \
+    MB_EXPORT const void *sym;     \
+    static void __attribute__((constructor)) init_##sym(void) { sym = mb___CFStringMakeConstantString(text); }
+
+CF_CONST_STRING(mb_kCFErrorDomainPOSIX, "NSPOSIXErrorDomain")
+CF_CONST_STRING(mb_kCFErrorDomainOSStatus, "NSOSStatusErrorDomain")
+CF_CONST_STRING(mb_kCFErrorDomainMach, "NSMachErrorDomain")
+CF_CONST_STRING(mb_kCFErrorDomainCocoa, "NSCocoaErrorDomain")
+CF_CONST_STRING(mb_kCFErrorDescriptionKey, "NSDescription")
+CF_CONST_STRING(mb_kCFErrorLocalizedDescriptionKey, "NSLocalizedDescription")
+CF_CONST_STRING(mb_kCFErrorLocalizedFailureReasonKey, "NSLocalizedFailureReason")
+CF_CONST_STRING(mb_kCFErrorUnderlyingErrorKey, "NSUnderlyingError")
+CF_CONST_STRING(mb_kCFRunLoopDefaultMode, "kCFRunLoopDefaultMode")
+CF_CONST_STRING(mb_kCFRunLoopCommonModes, "kCFRunLoopCommonModes")
+
+MB_EXPORT CFTypeID mb_CFErrorGetTypeID(void) { return TYPE_ERROR; }
+
+MB_EXPORT void *mb_CFErrorCreate(const void *alloc, const void *domain, CFIndex code,
+                                 const void *info)
+{
+    (void)alloc;
+    struct cferror *e = cf_alloc(&error_class, sizeof *e);
+    if (!e)
+        return NULL;
+    e->domain = (void *)mb_CFRetain(domain);
+    e->code = code;
+    e->info = info ? (void *)mb_CFRetain(info) : NULL;
+    return e;
+}
+
+MB_EXPORT CFIndex mb_CFErrorGetCode(const struct cferror *e) { return e->code; }
+MB_EXPORT const void *mb_CFErrorGetDomain(const struct cferror *e) { return e->domain; }
+
+MB_EXPORT void *mb_CFErrorCopyUserInfo(const struct cferror *e)
+{
+    if (e->info)
+        return (void *)mb_CFRetain(e->info);
+    return mb_CFDictionaryCreate(NULL, NULL, NULL, 0, &mb_kCFTypeDictionaryKeyCallBacks,
+                                 &mb_kCFTypeDictionaryValueCallBacks);
+}
+
+/* The localized description if one was given, else Foundation's generic sentence. */
+MB_EXPORT void *mb_CFErrorCopyDescription(const struct cferror *e)
+{
+    const void *keys[] = {mb_kCFErrorLocalizedDescriptionKey, mb_kCFErrorDescriptionKey};
+    for (int i = 0; e->info && i < 2; i++) {
+        const void *v = mb_CFDictionaryGetValue(e->info, keys[i]);
+        if (v)
+            return (void *)mb_CFRetain(v);
+    }
+    char domain[128] = "", text[320];
+    mb_CFStringGetCString(e->domain, domain, sizeof domain, kCFStringEncodingUTF8);
+    if (strcmp(domain, "NSPOSIXErrorDomain") == 0 && e->code > 0)
+        snprintf(text, sizeof text, "The operation couldn\xe2\x80\x99t be completed. %s",
+                 strerror((int)mb_errno_to_linux((int)e->code)));
+    else
+        snprintf(text, sizeof text, "The operation couldn\xe2\x80\x99t be completed. (%s error %ld.)",
+                 domain, (long)e->code);
+    return mb_CFStringCreateWithCString(NULL, text, kCFStringEncodingUTF8);
+}
+
+MB_EXPORT void *mb_CFErrorCopyFailureReason(const struct cferror *e)
+{
+    const void *v = e->info ? mb_CFDictionaryGetValue(e->info, mb_kCFErrorLocalizedFailureReasonKey)
+                            : NULL;
+    return v ? (void *)mb_CFRetain(v) : NULL;
+}
+
+/* ---- CFURL: file URLs -------------------------------------------------------------------- */
+
+struct cfurl { struct cfbase base; void *path; int is_dir; };
+static void url_finalize(void *p) { mb_CFRelease(((struct cfurl *)p)->path); }
+static const struct cfclass url_class = {TYPE_URL, "CFURL", url_finalize};
+
+MB_EXPORT CFTypeID mb_CFURLGetTypeID(void) { return TYPE_URL; }
+
+static void *url_from_path(const char *path, int is_dir)
+{
+    char abs[4096];
+    if (path[0] != '/') {
+        char cwd[2048];
+        if (!getcwd(cwd, sizeof cwd))
+            return NULL;
+        snprintf(abs, sizeof abs, "%s/%s", cwd, path);
+    } else {
+        snprintf(abs, sizeof abs, "%s", path);
+    }
+    size_t n = strlen(abs);
+    while (n > 1 && abs[n - 1] == '/')
+        abs[--n] = 0;
+    struct cfurl *u = cf_alloc(&url_class, sizeof *u);
+    if (!u)
+        return NULL;
+    u->path = mb_CFStringCreateWithCString(NULL, abs, kCFStringEncodingUTF8);
+    u->is_dir = is_dir;
+    return u;
+}
+
+static int url_path(const struct cfurl *u, char *buf, size_t size)
+{
+    return mb_CFStringGetCString(u->path, buf, (CFIndex)size, kCFStringEncodingUTF8);
+}
+
+MB_EXPORT void *mb_CFURLCreateWithFileSystemPath(const void *alloc, const void *path, long style,
+                                                 unsigned char is_dir)
+{
+    (void)alloc, (void)style;
+    char buf[4096];
+    return mb_CFStringGetCString(path, buf, sizeof buf, kCFStringEncodingUTF8)
+               ? url_from_path(buf, is_dir) : NULL;
+}
+
+MB_EXPORT void *mb_CFURLCreateFromFileSystemRepresentation(const void *alloc, const char *bytes,
+                                                           CFIndex len, unsigned char is_dir)
+{
+    (void)alloc;
+    char buf[4096];
+    if (len < 0 || (size_t)len >= sizeof buf)
+        return NULL;
+    memcpy(buf, bytes, (size_t)len);
+    buf[len] = 0;
+    return url_from_path(buf, is_dir);
+}
+
+MB_EXPORT void *mb_CFURLCopyFileSystemPath(const struct cfurl *u, long style)
+{
+    (void)style;
+    return (void *)mb_CFRetain(u->path);
+}
+
+MB_EXPORT unsigned char mb_CFURLGetFileSystemRepresentation(const struct cfurl *u,
+                                                            unsigned char resolve, char *buf,
+                                                            CFIndex max)
+{
+    (void)resolve;
+    return (unsigned char)mb_CFStringGetCString(u->path, buf, max, kCFStringEncodingUTF8);
+}
+
+MB_EXPORT void *mb_CFURLCreateFilePathURL(const void *alloc, const struct cfurl *u, void **err)
+{
+    (void)alloc;
+    if (err)
+        *err = NULL;
+    return (void *)mb_CFRetain(u);
+}
+
+MB_EXPORT void *mb_CFURLCreateFileReferenceURL(const void *alloc, const struct cfurl *u,
+                                               void **err)
+{
+    return mb_CFURLCreateFilePathURL(alloc, u, err);
+}
+
+MB_EXPORT void *mb_CFURLCopyAbsoluteURL(const struct cfurl *u) { return (void *)mb_CFRetain(u); }
+
+MB_EXPORT void *mb_CFURLCreateCopyAppendingPathComponent(const void *alloc, const struct cfurl *u,
+                                                         const void *comp, unsigned char is_dir)
+{
+    (void)alloc;
+    char base[4096], c[1024], joined[5200];
+    if (!url_path(u, base, sizeof base) ||
+        !mb_CFStringGetCString(comp, c, sizeof c, kCFStringEncodingUTF8))
+        return NULL;
+    snprintf(joined, sizeof joined, "%s%s%s", base, strcmp(base, "/") ? "/" : "", c);
+    return url_from_path(joined, is_dir);
+}
+
+MB_EXPORT void *mb_CFURLCreateCopyDeletingLastPathComponent(const void *alloc,
+                                                            const struct cfurl *u)
+{
+    (void)alloc;
+    char p[4096];
+    if (!url_path(u, p, sizeof p))
+        return NULL;
+    char *slash = strrchr(p, '/');
+    if (slash && slash != p)
+        *slash = 0;
+    else
+        strcpy(p, "/");
+    return url_from_path(p, 1);
+}
+
+MB_EXPORT void *mb_CFURLCopyLastPathComponent(const struct cfurl *u)
+{
+    char p[4096];
+    if (!url_path(u, p, sizeof p))
+        return NULL;
+    const char *slash = strrchr(p, '/');
+    return mb_CFStringCreateWithCString(NULL, slash && slash[1] ? slash + 1 : p,
+                                        kCFStringEncodingUTF8);
+}
+
+MB_EXPORT unsigned char mb_CFURLResourceIsReachable(const struct cfurl *u, void **err)
+{
+    char p[4096];
+    if (err)
+        *err = NULL;
+    if (!url_path(u, p, sizeof p))
+        return 0;
+    int ok = access(p, F_OK) == 0;
+    errno = 0;
+    return (unsigned char)ok;
+}
+
+MB_EXPORT unsigned char mb_CFURLHasDirectoryPath(const struct cfurl *u) { return (unsigned char)u->is_dir; }
+
+/* ---- CFRunLoop: the main thread's loop runs the main dispatch queue ----------------------- */
+
+MB_HIDDEN int mb_dispatch_drain_main(uint64_t deadline, _Atomic int *stop);
+MB_HIDDEN void mb_dispatch_wake_main(void);
+MB_HIDDEN uint64_t mb_dispatch_now(void);
+
+struct cfrunloop { struct cfbase base; _Atomic int stop; _Atomic int waiting; };
+static const struct cfclass runloop_class = {TYPE_RUNLOOP, "CFRunLoop", 0};
+static struct cfrunloop main_loop = {{&runloop_class, 0, RC_CONSTANT}, 0, 0};
+
+MB_EXPORT CFTypeID mb_CFRunLoopGetTypeID(void) { return TYPE_RUNLOOP; }
+MB_EXPORT void *mb_CFRunLoopGetMain(void) { return &main_loop; }
+MB_EXPORT void *mb_CFRunLoopGetCurrent(void) { return &main_loop; }
+
+enum { kCFRunLoopRunFinished = 1, kCFRunLoopRunStopped = 2, kCFRunLoopRunTimedOut = 3,
+       kCFRunLoopRunHandledSource = 4 };
+
+MB_EXPORT int mb_CFRunLoopRunInMode(const void *mode, double seconds, unsigned char once)
+{
+    (void)mode;
+    struct cfrunloop *rl = &main_loop;
+    uint64_t deadline = seconds >= 1e9 ? ~0ull : mb_dispatch_now() + (uint64_t)(seconds * 1e9);
+    atomic_store(&rl->waiting, 1);
+    int ran;
+    if (once) {
+        ran = mb_dispatch_drain_main(deadline, &rl->stop);
+    } else {
+        ran = mb_dispatch_drain_main(deadline, &rl->stop);
+    }
+    atomic_store(&rl->waiting, 0);
+    if (atomic_exchange(&rl->stop, 0))
+        return kCFRunLoopRunStopped;
+    return ran && once ? kCFRunLoopRunHandledSource : kCFRunLoopRunTimedOut;
+}
+
+MB_EXPORT void mb_CFRunLoopRun(void)
+{
+    while (mb_CFRunLoopRunInMode(mb_kCFRunLoopDefaultMode, 1e10, 0) != kCFRunLoopRunStopped)
+        ;
+}
+
+MB_EXPORT void mb_CFRunLoopStop(struct cfrunloop *rl)
+{
+    atomic_store(&rl->stop, 1);
+    mb_dispatch_wake_main();
+}
+
+MB_EXPORT void mb_CFRunLoopWakeUp(struct cfrunloop *rl) { (void)rl; mb_dispatch_wake_main(); }
+MB_EXPORT unsigned char mb_CFRunLoopIsWaiting(struct cfrunloop *rl) { return (unsigned char)atomic_load(&rl->waiting); }
+
+/* ---- Security: SecRandomCopyBytes ------------------------------------------------------- */
+
+MB_EXPORT const void *mb_kSecRandomDefault = NULL;
+
+MB_EXPORT int mb_SecRandomCopyBytes(const void *rnd, size_t count, void *bytes)
+{
+    (void)rnd;
+    size_t done = 0;
+    while (done < count) {
+        ssize_t n = getrandom((char *)bytes + done, count - done, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            errno = 0;
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    return 0; /* errSecSuccess */
 }

@@ -351,6 +351,56 @@ MB_EXPORT void mb_dispatch_main(void)
     }
 }
 
+/* Runs main-queue work on the calling (main) thread until `deadline` (mach time) or until
+ * *stop becomes non-zero; returns how many items ran. CFRunLoopRun is built on this. */
+MB_HIDDEN int mb_dispatch_drain_main(uint64_t deadline, _Atomic int *stop)
+{
+    struct dqueue *q = &mb__dispatch_main_q;
+    int ran = 0;
+    struct dqueue *outer = current_queue;
+    current_queue = q;
+    while (!(stop && atomic_load(stop))) {
+        pthread_mutex_lock(&q->lock);
+        struct work *w = take(q);
+        if (!w) {
+            uint64_t now = mb_dispatch_now();
+            if (deadline != DISPATCH_TIME_FOREVER && now >= deadline) {
+                pthread_mutex_unlock(&q->lock);
+                break;
+            }
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            uint64_t wait = deadline == DISPATCH_TIME_FOREVER ? 100000000ull
+                            : deadline - now < 100000000ull ? deadline - now : 100000000ull;
+            uint64_t at = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + wait;
+            ts.tv_sec = (time_t)(at / 1000000000ull);
+            ts.tv_nsec = (long)(at % 1000000000ull);
+            pthread_cond_timedwait(&q->cond, &q->lock, &ts);
+            pthread_mutex_unlock(&q->lock);
+            continue;
+        }
+        pthread_mutex_unlock(&q->lock);
+        w->fn(w->ctx);
+        if (w->done)
+            mb_dispatch_semaphore_signal(w->done);
+        free(w);
+        pthread_mutex_lock(&q->lock);
+        q->running--;
+        q->barrier_running = 0;
+        pthread_mutex_unlock(&q->lock);
+        ran++;
+    }
+    current_queue = outer;
+    return ran;
+}
+
+MB_HIDDEN void mb_dispatch_wake_main(void)
+{
+    pthread_mutex_lock(&mb__dispatch_main_q.lock);
+    pthread_cond_broadcast(&mb__dispatch_main_q.cond);
+    pthread_mutex_unlock(&mb__dispatch_main_q.lock);
+}
+
 /* ---- groups -------------------------------------------------------------------------------- */
 
 struct notify {

@@ -6,6 +6,8 @@ from __future__ import annotations
 TOOLS = {
     "sw_vers": "machbox.tools.sw_vers",
     "sudo": "machbox.tools.sudo",
+    "otool": "machbox.tools.otool",
+    "nm": "machbox.tools.nm",
 }
 
 

@@ -1,0 +1,81 @@
+"""machbox's Darwin commands (`machbox tool NAME`): otool and nm against LIEF's reading of
+the same files, sw_vers and sudo are in test_prefix.py and test_vfs.py."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import lief
+import pytest
+
+
+@pytest.fixture(scope="module")
+def ninja(corpus_dir):
+    p = subprocess.run([sys.executable, str(corpus_dir / "corpus.py"), "path", "ninja/ninja"],
+                       capture_output=True, text=True, timeout=600)
+    return p.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def lief_ninja(ninja):
+    fat = lief.MachO.parse(ninja)
+    return fat.take(lief.MachO.Header.CPU_TYPE.X86_64)  # owned: outlives the fat binary
+
+
+def tool(machbox_cmd, *args):
+    return subprocess.run(machbox_cmd + ["tool", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_otool_libraries(machbox_cmd, ninja, lief_ninja):
+    p = tool(machbox_cmd, "otool", "-L", ninja)
+    assert p.returncode == 0
+    lines = p.stdout.splitlines()
+    assert lines[0] == f"{ninja}:"
+    want = []
+    for lib in lief_ninja.libraries:
+        cur = ".".join(str(x) for x in lib.current_version)
+        compat = ".".join(str(x) for x in lib.compatibility_version)
+        want.append(f"\t{lib.name} (compatibility version {compat}, current version {cur})")
+    assert lines[1:] == want
+
+
+def test_otool_header_and_load_commands(machbox_cmd, ninja, lief_ninja):
+    h = tool(machbox_cmd, "otool", "-hv", ninja).stdout.splitlines()
+    fields = h[3].split()
+    assert fields[:2] == ["MH_MAGIC_64", "X86_64"] and fields[4] == "EXECUTE"
+    assert int(fields[5]) == len(lief_ninja.commands)
+    assert "PIE" in fields and "TWOLEVEL" in fields
+    ll = tool(machbox_cmd, "otool", "-l", ninja).stdout.splitlines()
+    assert sum(1 for line in ll if line.startswith("Load command ")) == len(lief_ninja.commands)
+    names = [line.split()[1] for line in ll if line.startswith("  segname ")]
+    assert names == [s.name for s in lief_ninja.segments] + names[len(lief_ninja.segments):]
+
+
+def test_nm_matches_the_symbol_table(machbox_cmd, ninja, lief_ninja):
+    p = tool(machbox_cmd, "nm", ninja)
+    assert p.returncode == 0
+    ours = {}
+    for line in p.stdout.splitlines():
+        value, letter, name = line[:16], line[17], line[19:]
+        ours[name] = (letter, value.strip())
+    for sym in lief_ninja.symbols:
+        if sym.origin != lief.MachO.Symbol.ORIGIN.SYMTAB or sym.raw_type & 0xE0:
+            continue
+        letter, value = ours[sym.name]
+        if letter in "Uu":
+            assert value == "" and sym.raw_type & 0x0E == 0
+        else:
+            assert int(value, 16) == sym.value
+    assert ours["__mh_execute_header"][0] == "T"  # ninja is stripped: its one defined name
+    undefined = tool(machbox_cmd, "nm", "-u", ninja).stdout.split()
+    assert undefined == sorted(n for n, (letter, _) in ours.items() if letter == "U")
+
+
+def test_bad_input(machbox_cmd, tmp_path):
+    f = tmp_path / "text"
+    f.write_text("not a binary\n")
+    for args in (["otool", "-L", str(f)], ["nm", str(f)], ["otool", str(f)]):
+        p = tool(machbox_cmd, *args)
+        assert p.returncode == 1 and p.stderr and "Traceback" not in p.stderr

@@ -79,3 +79,51 @@ def test_bad_input(machbox_cmd, tmp_path):
     for args in (["otool", "-L", str(f)], ["nm", str(f)], ["otool", str(f)]):
         p = tool(machbox_cmd, *args)
         assert p.returncode == 1 and p.stderr and "Traceback" not in p.stderr
+
+
+def test_defaults_round_trips_through_plistlib(machbox_cmd, tmp_path):
+    import datetime
+    import os
+    import plistlib
+
+    env = dict(os.environ, HOME=str(tmp_path))
+
+    def d(*args, stdin=None):
+        return subprocess.run(machbox_cmd + ["tool", "defaults", *args], capture_output=True,
+                              text=True, timeout=60, env=env, input=stdin)
+
+    for args in (["Name", "Hello World"], ["Count", "-int", "42"], ["Ratio", "-float", "1.5"],
+                 ["On", "-bool", "YES"], ["List", "-array", "a", "-int", "2"],
+                 ["List", "-array-add", "c"], ["Map", "-dict", "k", "v", "n", "-int", "3"],
+                 ["When", "-date", "2024-01-02 03:04:05 +0000"], ["Blob", "-data", "cafe"]):
+        assert d("write", "com.example.app", *args).returncode == 0
+    path = tmp_path / "Library/Preferences/com.example.app.plist"
+    assert path.read_bytes().startswith(b"bplist00")  # binary, as macOS writes them
+    assert plistlib.loads(path.read_bytes()) == {
+        "Name": "Hello World", "Count": 42, "Ratio": 1.5, "On": True, "List": ["a", 2, "c"],
+        "Map": {"k": "v", "n": 3}, "When": datetime.datetime(2024, 1, 2, 3, 4, 5),
+        "Blob": b"\xca\xfe"}
+    assert d("read", "com.example.app", "Count").stdout == "42\n"
+    assert d("read", "com.example.app", "Name").stdout == "Hello World\n"
+    assert d("read-type", "com.example.app", "On").stdout == "Type is boolean\n"
+    assert d("read-type", "com.example.app", "Map").stdout == "Type is dictionary\n"
+    whole = d("read", "com.example.app").stdout
+    assert whole.startswith("{\n") and '    Name = "Hello World";\n' in whole
+    missing = d("read", "com.example.app", "Nope")
+    assert missing.returncode == 1 and "(com.example.app, Nope) does not exist" in missing.stderr
+    assert d("read", "com.nothing").returncode == 1
+    assert d("domains").stdout == "com.example.app\n"
+    exported = d("export", "com.example.app", "-").stdout
+    assert plistlib.loads(exported.encode()) == plistlib.loads(path.read_bytes())
+    assert d("import", "org.other", "-", stdin=exported).returncode == 0
+    assert plistlib.loads((tmp_path / "Library/Preferences/org.other.plist").read_bytes()) == \
+        plistlib.loads(path.read_bytes())
+    assert d("delete", "com.example.app", "Count").returncode == 0
+    assert "Count" not in plistlib.loads(path.read_bytes())
+    assert d("write", "-g", "AppleLocale", "en_US").returncode == 0
+    assert plistlib.loads((tmp_path / "Library/Preferences/.GlobalPreferences.plist")
+                          .read_bytes()) == {"AppleLocale": "en_US"}
+    assert d("-currentHost", "write", "com.example.app", "Here", "-bool", "NO").returncode == 0
+    byhost = list((tmp_path / "Library/Preferences/ByHost").iterdir())
+    assert len(byhost) == 1 and byhost[0].name.startswith("com.example.app.")
+    assert d("-currentHost", "read", "com.example.app", "Here").stdout == "0\n"

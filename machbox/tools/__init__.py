@@ -8,6 +8,7 @@ TOOLS = {
     "sudo": "machbox.tools.sudo",
     "otool": "machbox.tools.otool",
     "nm": "machbox.tools.nm",
+    "defaults": "machbox.tools.defaults",
 }
 
 

@@ -227,6 +227,29 @@ STRUCTS = {
         ("pbi_pgid", "uint32_t"), ("pbi_pjobc", "uint32_t"), ("e_tdev", "uint32_t"),
         ("e_tpgid", "uint32_t"), ("pbi_nice", "int32_t"), ("pbi_start_tvsec", "uint64_t"),
         ("pbi_start_tvusec", "uint64_t")]),
+    "time_value": (["mach/mach.h"], "time_value_t", [
+        ("seconds", "int32_t"), ("microseconds", "int32_t")]),
+    "thread_basic_info": (["mach/mach.h"], "struct thread_basic_info", [
+        ("user_time", "struct darwin_time_value"), ("system_time", "struct darwin_time_value"),
+        ("cpu_usage", "int32_t"), ("policy", "int32_t"), ("run_state", "int32_t"),
+        ("flags", "int32_t"), ("suspend_count", "int32_t"), ("sleep_time", "int32_t")]),
+    "thread_identifier_info": (["mach/mach.h"], "struct thread_identifier_info", [
+        ("thread_id", "uint64_t"), ("thread_handle", "uint64_t"),
+        ("dispatch_qaddr", "uint64_t")]),
+    "mach_task_basic_info": (["mach/mach.h"], "struct mach_task_basic_info", [
+        ("virtual_size", "uint64_t"), ("resident_size", "uint64_t"),
+        ("resident_size_max", "uint64_t"), ("user_time", "struct darwin_time_value"),
+        ("system_time", "struct darwin_time_value"), ("policy", "int32_t"),
+        ("suspend_count", "int32_t")]),
+    "task_thread_times_info": (["mach/mach.h"], "struct task_thread_times_info", [
+        ("user_time", "struct darwin_time_value"), ("system_time", "struct darwin_time_value")]),
+    # #pragma pack(4) in the SDK: 64-bit fields as two 32-bit words keep our copy 4-aligned
+    "task_vm_info": (["mach/mach.h"], "struct task_vm_info", [
+        ("virtual_size", "uint32_t[2]"), ("region_count", "int32_t"), ("page_size", "int32_t"),
+        ("resident_size", "uint32_t[2]"), ("resident_size_peak", "uint32_t[2]"),
+        ("phys_footprint", "uint32_t[2]")]),
+    "mach_timespec": (["mach/mach.h"], "mach_timespec_t", [
+        ("tv_sec", "uint32_t"), ("tv_nsec", "int32_t")]),
     "proc_taskinfo": (["sys/proc_info.h"], "struct proc_taskinfo", [
         ("pti_virtual_size", "uint64_t"), ("pti_resident_size", "uint64_t"),
         ("pti_total_user", "uint64_t"), ("pti_total_system", "uint64_t"),

@@ -3,6 +3,8 @@
  * per-prefix server are issue #7; here a port name is a number the calls below accept. */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "darwin_abi.h"
+#include "dispatch.h"
 
 #include <errno.h>
 #include <sys/mman.h>
@@ -11,12 +13,19 @@
 typedef unsigned int mach_port_t;
 typedef int kern_return_t;
 
-#define KERN_SUCCESS 0
-#define KERN_INVALID_ADDRESS 1
-#define KERN_PROTECTION_FAILURE 2
-#define KERN_NO_SPACE 3
-#define KERN_INVALID_ARGUMENT 4
-#define VM_FLAGS_ANYWHERE 0x1
+/* from the generated ABI tables (<mach/kern_return.h>, <mach/vm_statistics.h>) */
+#define KERN_SUCCESS ((kern_return_t)DARWIN_KERN_SUCCESS)
+#define KERN_INVALID_ADDRESS ((kern_return_t)DARWIN_KERN_INVALID_ADDRESS)
+#define KERN_PROTECTION_FAILURE ((kern_return_t)DARWIN_KERN_PROTECTION_FAILURE)
+#define KERN_NO_SPACE ((kern_return_t)DARWIN_KERN_NO_SPACE)
+#define KERN_INVALID_ARGUMENT ((kern_return_t)DARWIN_KERN_INVALID_ARGUMENT)
+#define KERN_FAILURE ((kern_return_t)DARWIN_KERN_FAILURE)
+#define KERN_RESOURCE_SHORTAGE ((kern_return_t)DARWIN_KERN_RESOURCE_SHORTAGE)
+#define KERN_NOT_SUPPORTED ((kern_return_t)DARWIN_KERN_NOT_SUPPORTED)
+#define KERN_OPERATION_TIMED_OUT ((kern_return_t)DARWIN_KERN_OPERATION_TIMED_OUT)
+#define KERN_ABORTED ((kern_return_t)DARWIN_KERN_ABORTED)
+#define KERN_INVALID_NAME ((kern_return_t)DARWIN_KERN_INVALID_NAME)
+#define VM_FLAGS_ANYWHERE ((int)DARWIN_VM_FLAGS_ANYWHERE)
 #define TASK_SELF_PORT 0x103
 #define HOST_SELF_PORT 0x203
 
@@ -92,4 +101,269 @@ MB_EXPORT kern_return_t mb_mach_vm_protect(mach_port_t task, uint64_t addr, uint
         return KERN_PROTECTION_FAILURE;
     }
     return KERN_SUCCESS;
+}
+
+/* ---- thread_info and task_info: from the clocks and /proc -------------------------------- */
+
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+
+static struct darwin_time_value tv_of_ticks(unsigned long long ticks)
+{
+    long hz = sysconf(_SC_CLK_TCK);
+    unsigned long long us = ticks * 1000000ull / (unsigned long long)(hz > 0 ? hz : 100);
+    return (struct darwin_time_value){(int32_t)(us / 1000000), (int32_t)(us % 1000000)};
+}
+
+/* utime, stime (ticks) and state of a thread (tid) or the whole process (tid 0). */
+static int proc_times(int tid, unsigned long long *ut, unsigned long long *st, char *state)
+{
+    char path[64];
+    if (tid)
+        snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    else
+        snprintf(path, sizeof path, "/proc/self/stat");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", state, ut,
+                     st) != 3)
+        return -1;
+    return 0;
+}
+
+MB_EXPORT kern_return_t mb_thread_info(mach_port_t thread, int flavor, int32_t *info,
+                                       uint32_t *count)
+{
+    int tid = (int)thread;
+    if (flavor == DARWIN_THREAD_BASIC_INFO) {
+        if (*count < DARWIN_THREAD_BASIC_INFO_COUNT)
+            return KERN_INVALID_ARGUMENT;
+        unsigned long long ut, st;
+        char state;
+        if (proc_times(tid, &ut, &st, &state) != 0)
+            return KERN_INVALID_ARGUMENT;
+        struct darwin_thread_basic_info b = {0};
+        b.user_time = tv_of_ticks(ut);
+        b.system_time = tv_of_ticks(st);
+        b.run_state = state == 'R' ? DARWIN_TH_STATE_RUNNING : DARWIN_TH_STATE_WAITING;
+        memcpy(info, &b, sizeof b);
+        *count = DARWIN_THREAD_BASIC_INFO_COUNT;
+        errno = 0;
+        return KERN_SUCCESS;
+    }
+    if (flavor == DARWIN_THREAD_IDENTIFIER_INFO) {
+        if (*count < DARWIN_THREAD_IDENTIFIER_INFO_COUNT)
+            return KERN_INVALID_ARGUMENT;
+        struct darwin_thread_identifier_info id = {(uint64_t)tid, (uint64_t)tid, 0};
+        memcpy(info, &id, sizeof id);
+        *count = DARWIN_THREAD_IDENTIFIER_INFO_COUNT;
+        return KERN_SUCCESS;
+    }
+    return KERN_INVALID_ARGUMENT;
+}
+
+static void memory_sizes(uint64_t *virt, uint64_t *res, uint64_t *peak)
+{
+    *virt = *res = *peak = 0;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return;
+    char line[256];
+    unsigned long long kb;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "VmSize: %llu", &kb) == 1) *virt = kb * 1024;
+        else if (sscanf(line, "VmRSS: %llu", &kb) == 1) *res = kb * 1024;
+        else if (sscanf(line, "VmHWM: %llu", &kb) == 1) *peak = kb * 1024;
+    }
+    fclose(f);
+    errno = 0;
+}
+
+MB_EXPORT kern_return_t mb_task_info(mach_port_t task, int flavor, int32_t *info,
+                                     uint32_t *count)
+{
+    (void)task;
+    unsigned long long ut = 0, st = 0;
+    char state;
+    if (flavor == DARWIN_MACH_TASK_BASIC_INFO) {
+        if (*count < DARWIN_MACH_TASK_BASIC_INFO_COUNT)
+            return KERN_INVALID_ARGUMENT;
+        struct darwin_mach_task_basic_info b = {0};
+        memory_sizes(&b.virtual_size, &b.resident_size, &b.resident_size_max);
+        proc_times(0, &ut, &st, &state);
+        b.user_time = tv_of_ticks(ut);
+        b.system_time = tv_of_ticks(st);
+        memcpy(info, &b, sizeof b);
+        *count = DARWIN_MACH_TASK_BASIC_INFO_COUNT;
+        errno = 0;
+        return KERN_SUCCESS;
+    }
+    if (flavor == DARWIN_TASK_THREAD_TIMES_INFO) {
+        if (*count < DARWIN_TASK_THREAD_TIMES_INFO_COUNT)
+            return KERN_INVALID_ARGUMENT;
+        proc_times(0, &ut, &st, &state);
+        struct darwin_task_thread_times_info t = {tv_of_ticks(ut), tv_of_ticks(st)};
+        memcpy(info, &t, sizeof t);
+        *count = DARWIN_TASK_THREAD_TIMES_INFO_COUNT;
+        errno = 0;
+        return KERN_SUCCESS;
+    }
+    if (flavor == DARWIN_TASK_VM_INFO) {
+        /* callers pass the count of the revision they know; fill what fits */
+        size_t size = (size_t)*count * 4;
+        if (size < offsetof(struct darwin_task_vm_info, phys_footprint) + 8)
+            return KERN_INVALID_ARGUMENT;
+        if (size > sizeof(struct darwin_task_vm_info))
+            size = sizeof(struct darwin_task_vm_info);
+        struct darwin_task_vm_info v;
+        memset(&v, 0, sizeof v);
+        uint64_t virt, res, peak;
+        memory_sizes(&virt, &res, &peak);
+        memcpy(v.virtual_size, &virt, 8);
+        memcpy(v.resident_size, &res, 8);
+        memcpy(v.resident_size_peak, &peak, 8);
+        memcpy(v.phys_footprint, &res, 8);
+        v.page_size = 4096;
+        memcpy(info, &v, size);
+        *count = (uint32_t)(size / 4);
+        return KERN_SUCCESS;
+    }
+    return KERN_INVALID_ARGUMENT;
+}
+
+/* ---- Mach semaphores: names for futex counters -------------------------------------------- */
+
+
+#define SEM_BASE 0x5e000
+#define SEM_MAX 4096
+static struct dsemaphore *semaphores[SEM_MAX];
+static pthread_mutex_t sem_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct dsemaphore *sem_of(mach_port_t name)
+{
+    uint32_t i = name - SEM_BASE;
+    return name >= SEM_BASE && i < SEM_MAX ? semaphores[i] : NULL;
+}
+
+MB_EXPORT kern_return_t mb_semaphore_create(mach_port_t task, mach_port_t *sem, int policy,
+                                            int value)
+{
+    (void)task, (void)policy;
+    if (value < 0)
+        return KERN_INVALID_ARGUMENT;
+    pthread_mutex_lock(&sem_lock);
+    for (uint32_t i = 0; i < SEM_MAX; i++) {
+        if (!semaphores[i]) {
+            semaphores[i] = mb_dispatch_semaphore_create(value);
+            pthread_mutex_unlock(&sem_lock);
+            if (!semaphores[i])
+                return KERN_RESOURCE_SHORTAGE;
+            *sem = SEM_BASE + i;
+            return KERN_SUCCESS;
+        }
+    }
+    pthread_mutex_unlock(&sem_lock);
+    return KERN_RESOURCE_SHORTAGE;
+}
+
+MB_EXPORT kern_return_t mb_semaphore_destroy(mach_port_t task, mach_port_t sem)
+{
+    (void)task;
+    pthread_mutex_lock(&sem_lock);
+    struct dsemaphore *s = sem_of(sem);
+    if (s)
+        semaphores[sem - SEM_BASE] = NULL;
+    pthread_mutex_unlock(&sem_lock);
+    if (!s)
+        return KERN_INVALID_ARGUMENT;
+    mb_dispatch_release(&s->head);
+    return KERN_SUCCESS;
+}
+
+MB_EXPORT kern_return_t mb_semaphore_signal(mach_port_t sem)
+{
+    struct dsemaphore *s = sem_of(sem);
+    if (!s)
+        return KERN_INVALID_ARGUMENT;
+    mb_dispatch_semaphore_signal(s);
+    return KERN_SUCCESS;
+}
+
+MB_EXPORT kern_return_t mb_semaphore_signal_all(mach_port_t sem)
+{
+    struct dsemaphore *s = sem_of(sem);
+    if (!s)
+        return KERN_INVALID_ARGUMENT;
+    /* wake every waiter: signal until the count is no longer negative */
+    while (atomic_load(&s->value) < 0)
+        mb_dispatch_semaphore_signal(s);
+    return KERN_SUCCESS;
+}
+
+MB_EXPORT kern_return_t mb_semaphore_wait(mach_port_t sem)
+{
+    struct dsemaphore *s = sem_of(sem);
+    if (!s)
+        return KERN_INVALID_ARGUMENT;
+    mb_dispatch_semaphore_wait(s, ~0ull);
+    return KERN_SUCCESS;
+}
+
+MB_EXPORT kern_return_t mb_semaphore_timedwait(mach_port_t sem, struct darwin_mach_timespec t)
+{
+    struct dsemaphore *s = sem_of(sem);
+    if (!s)
+        return KERN_INVALID_ARGUMENT;
+    uint64_t deadline = mb_dispatch_now() + (uint64_t)t.tv_sec * 1000000000ull +
+                        (uint64_t)t.tv_nsec;
+    return mb_dispatch_semaphore_wait(s, deadline) ? KERN_OPERATION_TIMED_OUT : KERN_SUCCESS;
+}
+
+/* ---- clocks and errors ---------------------------------------------------------------------- */
+
+#define CLOCK_PORT_BASE 0xc10c0
+
+MB_EXPORT kern_return_t mb_host_get_clock_service(mach_port_t host, int id, mach_port_t *clock)
+{
+    (void)host;
+    if (id != DARWIN_SYSTEM_CLOCK && id != DARWIN_CALENDAR_CLOCK && id != DARWIN_REALTIME_CLOCK)
+        return KERN_INVALID_ARGUMENT;
+    *clock = CLOCK_PORT_BASE + (mach_port_t)id;
+    return KERN_SUCCESS;
+}
+
+MB_EXPORT kern_return_t mb_clock_get_time(mach_port_t clock, struct darwin_mach_timespec *t)
+{
+    struct timespec ts;
+    int id = (int)(clock - CLOCK_PORT_BASE);
+    clock_gettime(id == DARWIN_CALENDAR_CLOCK ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts);
+    t->tv_sec = (uint32_t)ts.tv_sec;
+    t->tv_nsec = (int32_t)ts.tv_nsec;
+    return KERN_SUCCESS;
+}
+
+MB_EXPORT const char *mb_mach_error_string(kern_return_t kr)
+{
+    switch (kr) {
+    case KERN_SUCCESS: return "(os/kern) successful";
+    case KERN_INVALID_ADDRESS: return "(os/kern) invalid address";
+    case KERN_PROTECTION_FAILURE: return "(os/kern) protection failure";
+    case KERN_NO_SPACE: return "(os/kern) no space available";
+    case KERN_INVALID_ARGUMENT: return "(os/kern) invalid argument";
+    case KERN_FAILURE: return "(os/kern) failure";
+    case KERN_RESOURCE_SHORTAGE: return "(os/kern) resource shortage";
+    case KERN_NOT_SUPPORTED: return "(os/kern) not supported";
+    case KERN_OPERATION_TIMED_OUT: return "(os/kern) operation timed out";
+    case KERN_ABORTED: return "(os/kern) aborted";
+    case KERN_INVALID_NAME: return "(os/kern) invalid name";
+    default: return "unknown error code";
+    }
 }

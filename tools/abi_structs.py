@@ -248,6 +248,11 @@ STRUCTS = {
         ("virtual_size", "uint32_t[2]"), ("region_count", "int32_t"), ("page_size", "int32_t"),
         ("resident_size", "uint32_t[2]"), ("resident_size_peak", "uint32_t[2]"),
         ("phys_footprint", "uint32_t[2]")]),
+    # #pragma pack(4): the 64-bit offset as two words
+    "vm_region_basic_info_64": (["mach/mach.h"], "struct vm_region_basic_info_64", [
+        ("protection", "int32_t"), ("max_protection", "int32_t"), ("inheritance", "uint32_t"),
+        ("shared", "uint32_t"), ("reserved", "uint32_t"), ("offset", "uint32_t[2]"),
+        ("behavior", "int32_t"), ("user_wired_count", "uint16_t")]),
     "mach_timespec": (["mach/mach.h"], "mach_timespec_t", [
         ("tv_sec", "uint32_t"), ("tv_nsec", "int32_t")]),
     "proc_taskinfo": (["sys/proc_info.h"], "struct proc_taskinfo", [

@@ -1109,6 +1109,13 @@ AREAS = {
         ('KERN_PROTECTION_FAILURE', 2, None, None),
         ('KERN_NO_SPACE', 3, None, None),
         ('VM_FLAGS_ANYWHERE', 1, None, None),
+        ('VM_REGION_BASIC_INFO_64', 9, None, None),
+        ('VM_REGION_BASIC_INFO_COUNT_64', 9, None, None),
+        ('VM_PROT_READ', 1, None, None),
+        ('VM_PROT_WRITE', 2, None, None),
+        ('VM_PROT_EXECUTE', 4, None, None),
+        ('VM_INHERIT_COPY', 1, None, None),
+        ('VM_BEHAVIOR_DEFAULT', 0, None, None),
     ),
     'confstr': (
         ('_CS_PATH', 1, None, None),

@@ -575,6 +575,16 @@ LAYOUTS = {
         ('resident_size_peak', 'uint32_t[2]', 24, 8),
         ('phys_footprint', 'uint32_t[2]', 144, 8),
     ]),
+    'vm_region_basic_info_64': (36, [
+        ('protection', 'int32_t', 0, 4),
+        ('max_protection', 'int32_t', 4, 4),
+        ('inheritance', 'uint32_t', 8, 4),
+        ('shared', 'uint32_t', 12, 4),
+        ('reserved', 'uint32_t', 16, 4),
+        ('offset', 'uint32_t[2]', 20, 8),
+        ('behavior', 'int32_t', 28, 4),
+        ('user_wired_count', 'uint16_t', 32, 2),
+    ]),
     'mach_timespec': (8, [
         ('tv_sec', 'uint32_t', 0, 4),
         ('tv_nsec', 'int32_t', 4, 4),

@@ -127,9 +127,15 @@ KERNEL_NOT_SYSCALLS = {  # no errno convention at all
     "___error", "_mach_absolute_time", "_mach_approximate_time", "_mach_continuous_time",
     "_mach_continuous_approximate_time", "_mach_task_self", "_mach_host_self",
     "_mach_thread_self", "_mach_timebase_info",
+    # Mach calls answer with a kern_return_t, not -1 and errno
+    "_thread_info", "_task_info", "_semaphore_create", "_semaphore_destroy",
+    "_semaphore_signal", "_semaphore_signal_all", "_semaphore_wait", "_semaphore_timedwait",
+    "_host_get_clock_service", "_clock_get_time", "_mach_error_string", "_mach_vm_allocate",
+    "_vm_allocate", "_mach_vm_deallocate", "_vm_deallocate", "_mach_vm_protect", "_vm_protect",
+    "_mach_port_deallocate",
 }
 KERNEL_STACK_ARGUMENTS = {  # the thunk's frame would shift these; their bridges sync errno
     "_syscall", "___syscall", "_kevent64", "_kevent_qos", "_kevent_id", "_mach_msg",
     "_mach_msg_overwrite", "_mach_vm_map", "_vm_map", "_mach_vm_remap", "_vm_remap",
-    "_mach_msg2_internal",
+    "_mach_msg2_internal", "_mach_vm_region", "_vm_region_64",
 }

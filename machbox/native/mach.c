@@ -367,3 +367,98 @@ MB_EXPORT const char *mb_mach_error_string(kern_return_t kr)
     default: return "unknown error code";
     }
 }
+
+/* ---- mach_vm_region: the host's memory map, as Darwin describes a region ------------------ */
+
+struct map_entry { uint64_t start, end, offset; int prot, shared; char path[1024]; };
+
+/* The mapping of `pid` (0: this process) containing `addr`, or the next one above it. */
+static int find_mapping(int pid, uint64_t addr, struct map_entry *out)
+{
+    char path[64];
+    snprintf(path, sizeof path, pid ? "/proc/%d/maps" : "/proc/self/maps", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[1200];
+    int found = -1;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long s, e, off;
+        char perms[8], file[1024] = "";
+        if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %1023[^\n]", &s, &e, perms, &off, file) < 4)
+            continue;
+        if (e <= addr)
+            continue;
+        out->start = s;
+        out->end = e;
+        out->offset = off;
+        out->prot = (perms[0] == 'r' ? (int)DARWIN_VM_PROT_READ : 0) |
+                    (perms[1] == 'w' ? (int)DARWIN_VM_PROT_WRITE : 0) |
+                    (perms[2] == 'x' ? (int)DARWIN_VM_PROT_EXECUTE : 0);
+        out->shared = perms[3] == 's';
+        char *name = file;
+        while (*name == ' ')
+            name++;
+        snprintf(out->path, sizeof out->path, "%s", name);
+        found = 0;
+        break;
+    }
+    fclose(f);
+    errno = 0;
+    return found;
+}
+
+MB_EXPORT kern_return_t mb_mach_vm_region(mach_port_t task, uint64_t *address, uint64_t *size,
+                                          int flavor, int32_t *info, uint32_t *count,
+                                          mach_port_t *object)
+{
+    (void)task;
+    if (flavor != DARWIN_VM_REGION_BASIC_INFO_64 || *count < DARWIN_VM_REGION_BASIC_INFO_COUNT_64)
+        return KERN_INVALID_ARGUMENT;
+    struct map_entry m;
+    if (find_mapping(0, *address, &m) != 0)
+        return KERN_INVALID_ADDRESS; /* nothing at or above the address */
+    struct darwin_vm_region_basic_info_64 b;
+    memset(&b, 0, sizeof b);
+    b.protection = m.prot;
+    b.max_protection = (int)(DARWIN_VM_PROT_READ | DARWIN_VM_PROT_WRITE | DARWIN_VM_PROT_EXECUTE);
+    b.inheritance = (uint32_t)DARWIN_VM_INHERIT_COPY;
+    b.shared = (uint32_t)m.shared;
+    memcpy(b.offset, &m.offset, 8);
+    b.behavior = (int32_t)DARWIN_VM_BEHAVIOR_DEFAULT;
+    memcpy(info, &b, sizeof b);
+    *count = DARWIN_VM_REGION_BASIC_INFO_COUNT_64;
+    *address = m.start;
+    *size = m.end - m.start;
+    if (object)
+        *object = 0;
+    return KERN_SUCCESS;
+}
+
+MB_EXPORT kern_return_t mb_vm_region_64(mach_port_t task, uintptr_t *address, uintptr_t *size,
+                                        int flavor, int32_t *info, uint32_t *count,
+                                        mach_port_t *object)
+{
+    uint64_t a = *address, s = 0;
+    kern_return_t kr = mb_mach_vm_region(task, &a, &s, flavor, info, count, object);
+    *address = (uintptr_t)a;
+    *size = (uintptr_t)s;
+    return kr;
+}
+
+/* libproc: the file mapped at `address` in process `pid`. */
+MB_EXPORT int mb_proc_regionfilename(int pid, uint64_t address, char *buf, uint32_t size)
+{
+    struct map_entry m;
+    if (find_mapping(pid == getpid() ? 0 : pid, address, &m) != 0 || m.start > address ||
+        m.path[0] != '/') {
+        mb_fail(DARWIN_EINVAL);
+        return 0;
+    }
+    size_t n = strlen(m.path);
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, m.path, n);
+    buf[n] = 0;
+    return (int)n;
+}

@@ -5,11 +5,17 @@
 #include <mach/clock.h>
 #include <mach/mach.h>
 #include <mach/mach_error.h>
+/* <mach/mach_vm.h> is missing from the SDK zig ships */
+kern_return_t mach_vm_region(vm_map_read_t, mach_vm_address_t *, mach_vm_size_t *,
+                             vm_region_flavor_t, vm_region_info_t, mach_msg_type_number_t *,
+                             mach_port_t *);
+#include <libproc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static semaphore_t ping, pong;
 
@@ -89,5 +95,23 @@ int main(void) {
            (long)now.tv_sec - (long)wall < 2 && (long)wall - (long)now.tv_sec < 2, up.tv_sec > 0 || up.tv_nsec > 0);
     printf("mach_error_string: [%s] [%s]\n", mach_error_string(KERN_SUCCESS),
            mach_error_string(KERN_INVALID_ARGUMENT));
+
+    static int in_data = 1;
+    mach_vm_address_t addr = (mach_vm_address_t)(uintptr_t)&in_data;
+    mach_vm_size_t size = 0;
+    vm_region_basic_info_data_64_t region;
+    n = VM_REGION_BASIC_INFO_COUNT_64;
+    mach_port_t object;
+    kr = mach_vm_region(mach_task_self(), &addr, &size, VM_REGION_BASIC_INFO_64,
+                        (vm_region_info_t)&region, &n, &object);
+    printf("mach_vm_region: kr=%d contains=%d readable=%d writable=%d executable=%d count=%u\n",
+           kr, addr <= (uintptr_t)&in_data && (uintptr_t)&in_data < addr + size,
+           (region.protection & VM_PROT_READ) != 0, (region.protection & VM_PROT_WRITE) != 0,
+           (region.protection & VM_PROT_EXECUTE) != 0, n);
+    char file[1024] = "";
+    int len = proc_regionfilename(getpid(), (uint64_t)(uintptr_t)&main, file, sizeof file);
+    const char *base = strrchr(file, '/');
+    printf("proc_regionfilename of main: %s (length ok=%d)\n", base ? base + 1 : file,
+           len == (int)strlen(file));
     return 0;
 }

@@ -462,3 +462,84 @@ MB_EXPORT int mb_proc_regionfilename(int pid, uint64_t address, char *buf, uint3
     buf[n] = 0;
     return (int)n;
 }
+
+/* ---- mach_vm_map: anonymous memory with an alignment mask ------------------------------- */
+
+#define DARWIN_VM_FLAGS_OVERWRITE 0x4000
+
+static int prot_to_linux(int p)
+{
+    return (p & (int)DARWIN_VM_PROT_READ ? PROT_READ : 0) |
+           (p & (int)DARWIN_VM_PROT_WRITE ? PROT_WRITE : 0) |
+           (p & (int)DARWIN_VM_PROT_EXECUTE ? PROT_EXEC : 0);
+}
+
+MB_EXPORT kern_return_t mb_mach_vm_map(mach_port_t task, uint64_t *address, uint64_t size,
+                                       uint64_t mask, int flags, mach_port_t object,
+                                       uint64_t offset, int copy, int cur_prot, int max_prot,
+                                       unsigned inheritance)
+{
+    (void)task, (void)offset, (void)copy, (void)max_prot, (void)inheritance;
+    if (object != 0)
+        return KERN_INVALID_ARGUMENT; /* memory objects are Mach IPC (issue #7) */
+    if (size == 0)
+        return KERN_INVALID_ARGUMENT;
+    int prot = prot_to_linux(cur_prot);
+    if (!(flags & VM_FLAGS_ANYWHERE)) {
+        int fixed = flags & DARWIN_VM_FLAGS_OVERWRITE ? MAP_FIXED : MAP_FIXED_NOREPLACE;
+        void *p = mmap((void *)(uintptr_t)*address, size, prot,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed, -1, 0);
+        if (p == MAP_FAILED) {
+            errno = 0;
+            return KERN_NO_SPACE;
+        }
+        return KERN_SUCCESS;
+    }
+    uint64_t align = mask + 1;
+    if (align & mask)
+        align = 4096; /* not a power-of-two mask: page alignment */
+    if (align < 4096)
+        align = 4096;
+    size_t span = size + (align > 4096 ? align : 0);
+    char *p = mmap(NULL, span, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        errno = 0;
+        return KERN_NO_SPACE;
+    }
+    uintptr_t start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+    if (start > (uintptr_t)p)
+        munmap(p, start - (uintptr_t)p);
+    uintptr_t end = start + ((size + 4095) & ~(uint64_t)4095);
+    if ((uintptr_t)p + span > end)
+        munmap((void *)end, (uintptr_t)p + span - end);
+    *address = start;
+    return KERN_SUCCESS;
+}
+
+MB_EXPORT kern_return_t mb_vm_map(mach_port_t task, uintptr_t *address, uintptr_t size,
+                                  uintptr_t mask, int flags, mach_port_t object, uintptr_t offset,
+                                  int copy, int cur_prot, int max_prot, unsigned inheritance)
+{
+    uint64_t a = *address;
+    kern_return_t kr = mb_mach_vm_map(task, &a, size, mask, flags, object, offset, copy,
+                                      cur_prot, max_prot, inheritance);
+    *address = (uintptr_t)a;
+    return kr;
+}
+
+/* vm_inherit: what a forked child gets of a range. NONE: nothing (MADV_DONTFORK); COPY:
+ * a copy, the Linux default; SHARE would need the mapping to be shared from the start. */
+MB_EXPORT kern_return_t mb_mach_vm_inherit(mach_port_t task, uint64_t addr, uint64_t size,
+                                           unsigned inheritance)
+{
+    (void)task;
+    int advice = inheritance == 2 /* VM_INHERIT_NONE */ ? MADV_DONTFORK
+               : inheritance == 1 /* VM_INHERIT_COPY */ ? MADV_DOFORK : -1;
+    if (advice < 0)
+        return KERN_NOT_SUPPORTED;
+    if (madvise((void *)(uintptr_t)(addr & ~(uint64_t)4095), size + (addr & 4095), advice) != 0) {
+        errno = 0;
+        return KERN_INVALID_ADDRESS;
+    }
+    return KERN_SUCCESS;
+}

@@ -6,14 +6,20 @@
 #include <mach/mach.h>
 #include <mach/mach_error.h>
 /* <mach/mach_vm.h> is missing from the SDK zig ships */
+kern_return_t mach_vm_map(vm_map_t, mach_vm_address_t *, mach_vm_size_t, mach_vm_offset_t, int,
+                          mem_entry_name_port_t, memory_object_offset_t, boolean_t, vm_prot_t,
+                          vm_prot_t, vm_inherit_t);
+kern_return_t mach_vm_deallocate(vm_map_t, mach_vm_address_t, mach_vm_size_t);
 kern_return_t mach_vm_region(vm_map_read_t, mach_vm_address_t *, mach_vm_size_t *,
                              vm_region_flavor_t, vm_region_info_t, mach_msg_type_number_t *,
                              mach_port_t *);
 #include <libproc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -108,6 +114,21 @@ int main(void) {
            kr, addr <= (uintptr_t)&in_data && (uintptr_t)&in_data < addr + size,
            (region.protection & VM_PROT_READ) != 0, (region.protection & VM_PROT_WRITE) != 0,
            (region.protection & VM_PROT_EXECUTE) != 0, n);
+    mach_vm_address_t big = 0;
+    kr = mach_vm_map(mach_task_self(), &big, 1 << 20, 0xFFFF, VM_FLAGS_ANYWHERE, MACH_PORT_NULL,
+                     0, 0, VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, VM_INHERIT_COPY);
+    printf("mach_vm_map: kr=%d 64K-aligned=%d\n", kr, big != 0 && (big & 0xFFFF) == 0);
+    ((volatile char *)(uintptr_t)big)[100] = 7;
+    kr = vm_inherit(mach_task_self(), (vm_address_t)big, 1 << 20, VM_INHERIT_NONE);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) _exit(((volatile char *)(uintptr_t)big)[100]);  // not inherited: faults
+    int st;
+    waitpid(child, &st, 0);
+    printf("vm_inherit NONE: kr=%d child faulted=%d, parent still reads %d\n", kr,
+           WIFSIGNALED(st) && (WTERMSIG(st) == SIGSEGV || WTERMSIG(st) == SIGBUS),
+           ((volatile char *)(uintptr_t)big)[100]);
+    mach_vm_deallocate(mach_task_self(), big, 1 << 20);
     char file[1024] = "";
     int len = proc_regionfilename(getpid(), (uint64_t)(uintptr_t)&main, file, sizeof file);
     const char *base = strrchr(file, '/');

@@ -227,6 +227,16 @@ STRUCTS = {
         ("pbi_pgid", "uint32_t"), ("pbi_pjobc", "uint32_t"), ("e_tdev", "uint32_t"),
         ("e_tpgid", "uint32_t"), ("pbi_nice", "int32_t"), ("pbi_start_tvsec", "uint64_t"),
         ("pbi_start_tvusec", "uint64_t")]),
+    "malloc_zone": (["malloc/malloc.h"], "malloc_zone_t", [
+        ("reserved1", "void *"), ("reserved2", "void *"), ("size", "void *"), ("malloc", "void *"),
+        ("calloc", "void *"), ("valloc", "void *"), ("free", "void *"), ("realloc", "void *"),
+        ("destroy", "void *"), ("zone_name", "const char *"), ("batch_malloc", "void *"),
+        ("batch_free", "void *"), ("introspect", "void *"), ("version", "uint32_t"),
+        ("memalign", "void *"), ("free_definite_size", "void *"), ("pressure_relief", "void *"),
+        ("claimed_address", "void *"), ("try_free_default", "void *")]),
+    "malloc_statistics": (["malloc/malloc.h"], "malloc_statistics_t", [
+        ("blocks_in_use", "uint32_t"), ("size_in_use", "uint64_t"),
+        ("max_size_in_use", "uint64_t"), ("size_allocated", "uint64_t")]),
     "time_value": (["mach/mach.h"], "time_value_t", [
         ("seconds", "int32_t"), ("microseconds", "int32_t")]),
     "thread_basic_info": (["mach/mach.h"], "struct thread_basic_info", [

@@ -93,3 +93,16 @@ EXPORTS = {
         "_qsort_r": "mb_qsort_r",
     },
 }
+
+# malloc zones over the host heap (native/malloc_zone.c)
+_ZONES = [
+    "malloc_default_zone", "malloc_default_purgeable_zone", "malloc_zone_from_ptr",
+    "malloc_create_zone", "malloc_destroy_zone", "malloc_set_zone_name", "malloc_get_zone_name",
+    "malloc_zone_malloc", "malloc_zone_calloc", "malloc_zone_valloc", "malloc_zone_realloc",
+    "malloc_zone_memalign", "malloc_zone_free", "malloc_zone_batch_malloc",
+    "malloc_zone_batch_free", "malloc_zone_pressure_relief", "malloc_zone_register",
+    "malloc_zone_unregister", "malloc_zone_check", "malloc_zone_print",
+    "malloc_zone_statistics", "malloc_zones", "malloc_num_zones",
+]
+EMULATED |= {f"_{n}" for n in _ZONES}
+EXPORTS["libSystem"].update({f"_{n}": f"mb_{n}" for n in _ZONES})

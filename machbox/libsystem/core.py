@@ -132,7 +132,8 @@ KERNEL_NOT_SYSCALLS = {  # no errno convention at all
     "_semaphore_signal", "_semaphore_signal_all", "_semaphore_wait", "_semaphore_timedwait",
     "_host_get_clock_service", "_clock_get_time", "_mach_error_string", "_mach_vm_allocate",
     "_vm_allocate", "_mach_vm_deallocate", "_vm_deallocate", "_mach_vm_protect", "_vm_protect",
-    "_mach_port_deallocate", "_mach_vm_inherit", "_vm_inherit",
+    "_mach_port_deallocate", "_mach_vm_inherit", "_vm_inherit", "_host_info",
+    "_host_statistics", "_host_statistics64", "_thread_switch", "_mach_vm_map", "_vm_map",
 }
 KERNEL_STACK_ARGUMENTS = {  # the thunk's frame would shift these; their bridges sync errno
     "_syscall", "___syscall", "_kevent64", "_kevent_qos", "_kevent_id", "_mach_msg",

@@ -98,6 +98,8 @@ EXPORTS = {
             "getxattr", "fgetxattr", "setxattr", "fsetxattr", "removexattr", "fremovexattr",
             "listxattr", "flistxattr", "pthread_chdir_np", "pthread_fchdir_np",
         )},
+        "___pthread_chdir": "mb_pthread_chdir_np",
+        "___pthread_fchdir": "mb_pthread_fchdir_np",
         "_basename": "=__xpg_basename",  # glibc's plain basename is the GNU variant
     },
 }

@@ -5,7 +5,8 @@ _FUNCS = ["mach_task_self", "mach_host_self", "mach_thread_self", "mach_port_dea
           "thread_info", "task_info", "semaphore_create", "semaphore_destroy",
           "semaphore_signal", "semaphore_signal_all", "semaphore_wait", "semaphore_timedwait",
           "host_get_clock_service", "clock_get_time", "mach_error_string", "mach_vm_region",
-          "vm_region_64", "proc_regionfilename", "mach_vm_map", "vm_map", "mach_vm_inherit"]
+          "vm_region_64", "proc_regionfilename", "mach_vm_map", "vm_map", "mach_vm_inherit",
+          "host_info", "host_statistics", "host_statistics64", "thread_switch"]
 _DATA = ["mach_task_self_", "vm_page_size", "vm_page_mask", "vm_page_shift",
          "vm_kernel_page_size", "vm_kernel_page_mask", "vm_kernel_page_shift"]
 

@@ -7,6 +7,8 @@
 #include "dispatch.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -541,5 +543,119 @@ MB_EXPORT kern_return_t mb_mach_vm_inherit(mach_port_t task, uint64_t addr, uint
         errno = 0;
         return KERN_INVALID_ADDRESS;
     }
+    return KERN_SUCCESS;
+}
+
+/* ---- host_info and host_statistics: the machine, from sysconf and /proc --------------------- */
+
+static int meminfo_pages(const char *key, uint32_t *pages)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    unsigned long long kb = 0;
+    size_t n = strlen(key);
+    int found = -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, key, n) == 0 && line[n] == ':' && sscanf(line + n + 1, "%llu", &kb) == 1) {
+            found = 0;
+            break;
+        }
+    fclose(f);
+    errno = 0;
+    *pages = (uint32_t)(kb * 1024 / 4096);
+    return found;
+}
+
+static void vm_counts(uint32_t *free_c, uint32_t *active, uint32_t *inactive, uint32_t *wired)
+{
+    meminfo_pages("MemFree", free_c);
+    meminfo_pages("Active", active);
+    meminfo_pages("Inactive", inactive);
+    meminfo_pages("Unevictable", wired);
+}
+
+MB_EXPORT kern_return_t mb_host_info(mach_port_t host, int flavor, int32_t *info, uint32_t *count)
+{
+    (void)host;
+    if (flavor != DARWIN_HOST_BASIC_INFO || *count < DARWIN_HOST_BASIC_INFO_COUNT)
+        return KERN_INVALID_ARGUMENT;
+    struct darwin_host_basic_info b;
+    memset(&b, 0, sizeof b);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN), conf = sysconf(_SC_NPROCESSORS_CONF);
+    uint64_t mem = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+    b.max_cpus = b.logical_cpu_max = b.physical_cpu_max = (int32_t)conf;
+    b.avail_cpus = b.logical_cpu = b.physical_cpu = (int32_t)cpus;
+    b.memory_size = mem > 0x80000000ull ? 0x80000000u : (uint32_t)mem; /* capped at 2 GB */
+    b.max_mem = mem;
+    b.cpu_type = (int32_t)DARWIN_CPU_TYPE_X86_64;
+    b.cpu_subtype = (int32_t)DARWIN_CPU_SUBTYPE_X86_64_H;
+    memcpy(info, &b, sizeof b);
+    *count = DARWIN_HOST_BASIC_INFO_COUNT;
+    return KERN_SUCCESS;
+}
+
+static kern_return_t cpu_load(int32_t *info, uint32_t *count)
+{
+    if (*count < DARWIN_HOST_CPU_LOAD_INFO_COUNT)
+        return KERN_INVALID_ARGUMENT;
+    unsigned long long user = 0, nice = 0, sys = 0, idle = 0;
+    FILE *f = fopen("/proc/stat", "r");
+    if (f) {
+        if (fscanf(f, "cpu %llu %llu %llu %llu", &user, &nice, &sys, &idle) != 4)
+            user = nice = sys = idle = 0;
+        fclose(f);
+    }
+    errno = 0;
+    uint32_t ticks[4];
+    ticks[DARWIN_CPU_STATE_USER] = (uint32_t)user;
+    ticks[DARWIN_CPU_STATE_SYSTEM] = (uint32_t)sys;
+    ticks[DARWIN_CPU_STATE_IDLE] = (uint32_t)idle;
+    ticks[DARWIN_CPU_STATE_NICE] = (uint32_t)nice;
+    memcpy(info, ticks, sizeof ticks);
+    *count = DARWIN_HOST_CPU_LOAD_INFO_COUNT;
+    return KERN_SUCCESS;
+}
+
+MB_EXPORT kern_return_t mb_host_statistics(mach_port_t host, int flavor, int32_t *info,
+                                           uint32_t *count)
+{
+    (void)host;
+    if (flavor == DARWIN_HOST_CPU_LOAD_INFO)
+        return cpu_load(info, count);
+    if (flavor == DARWIN_HOST_VM_INFO) {
+        if (*count < DARWIN_HOST_VM_INFO_COUNT)
+            return KERN_INVALID_ARGUMENT;
+        memset(info, 0, DARWIN_HOST_VM_INFO_COUNT * 4);
+        uint32_t *v = (uint32_t *)info; /* vm_statistics: free, active, inactive, wire, ... */
+        vm_counts(&v[0], &v[1], &v[2], &v[3]);
+        *count = DARWIN_HOST_VM_INFO_COUNT;
+        return KERN_SUCCESS;
+    }
+    return KERN_INVALID_ARGUMENT;
+}
+
+MB_EXPORT kern_return_t mb_host_statistics64(mach_port_t host, int flavor, int32_t *info,
+                                             uint32_t *count)
+{
+    (void)host;
+    if (flavor == DARWIN_HOST_CPU_LOAD_INFO)
+        return cpu_load(info, count);
+    if (flavor != DARWIN_HOST_VM_INFO64 || *count < 4)
+        return KERN_INVALID_ARGUMENT;
+    size_t size = *count < DARWIN_HOST_VM_INFO64_COUNT ? *count * 4 : DARWIN_HOST_VM_INFO64_COUNT * 4;
+    memset(info, 0, size);
+    struct darwin_vm_statistics64 v = {0};
+    vm_counts(&v.free_count, &v.active_count, &v.inactive_count, &v.wire_count);
+    memcpy(info, &v, size < sizeof v ? size : sizeof v);
+    *count = (uint32_t)(size / 4);
+    return KERN_SUCCESS;
+}
+
+MB_EXPORT kern_return_t mb_thread_switch(mach_port_t thread, int option, uint32_t timeout)
+{
+    (void)thread, (void)option, (void)timeout;
+    sched_yield();
     return KERN_SUCCESS;
 }

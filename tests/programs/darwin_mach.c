@@ -129,6 +129,23 @@ int main(void) {
            WIFSIGNALED(st) && (WTERMSIG(st) == SIGSEGV || WTERMSIG(st) == SIGBUS),
            ((volatile char *)(uintptr_t)big)[100]);
     mach_vm_deallocate(mach_task_self(), big, 1 << 20);
+    host_basic_info_data_t hb;
+    n = HOST_BASIC_INFO_COUNT;
+    kr = host_info(mach_host_self(), HOST_BASIC_INFO, (host_info_t)&hb, &n);
+    printf("host_info: kr=%d count=%u cpus>0=%d avail<=max=%d x86_64=%d memory>0=%d\n", kr, n,
+           hb.avail_cpus > 0, hb.avail_cpus <= hb.max_cpus, hb.cpu_type == CPU_TYPE_X86_64,
+           hb.max_mem > 0);
+    host_cpu_load_info_data_t load;
+    n = HOST_CPU_LOAD_INFO_COUNT;
+    kr = host_statistics(mach_host_self(), HOST_CPU_LOAD_INFO, (host_info_t)&load, &n);
+    printf("cpu load: kr=%d count=%u ticks>0=%d\n", kr, n,
+           load.cpu_ticks[CPU_STATE_USER] + load.cpu_ticks[CPU_STATE_SYSTEM] +
+               load.cpu_ticks[CPU_STATE_IDLE] > 0);
+    vm_statistics64_data_t vs;
+    n = HOST_VM_INFO64_COUNT;
+    kr = host_statistics64(mach_host_self(), HOST_VM_INFO64, (host_info64_t)&vs, &n);
+    printf("vm statistics64: kr=%d free+active>0=%d\n", kr,
+           vs.free_count + vs.active_count > 0);
     char file[1024] = "";
     int len = proc_regionfilename(getpid(), (uint64_t)(uintptr_t)&main, file, sizeof file);
     const char *base = strrchr(file, '/');

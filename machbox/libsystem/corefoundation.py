@@ -53,6 +53,16 @@ _CF_DATA = [
 
 _SECURITY = ["SecRandomCopyBytes", "kSecRandomDefault"]
 
+# CoreServices: FSEvents on inotify (native/fsevents.c)
+_FSEVENTS = [
+    "FSEventStreamCreate", "FSEventStreamScheduleWithRunLoop",
+    "FSEventStreamUnscheduleFromRunLoop", "FSEventStreamSetDispatchQueue",
+    "FSEventStreamStart", "FSEventStreamStop", "FSEventStreamInvalidate",
+    "FSEventStreamRelease", "FSEventStreamGetLatestEventId", "FSEventStreamFlushSync",
+    "FSEventStreamFlushAsync", "FSEventStreamGetDeviceBeingWatched",
+    "FSEventsPurgeEventsForDeviceUpToEventId", "FSEventsGetCurrentEventId",
+]
+
 _SC = [
     "SCDynamicStoreCreate", "SCDynamicStoreCreateWithOptions", "SCDynamicStoreCopyProxies",
     "kSCPropNetProxiesHTTPEnable", "kSCPropNetProxiesHTTPProxy", "kSCPropNetProxiesHTTPPort",
@@ -62,10 +72,11 @@ _SC = [
     "kSCDynamicStoreUseSessionKeys",
 ]
 
-EMULATED = {f"_{n}" for n in _CF + _CF_DATA + _SC + _SECURITY}
+EMULATED = {f"_{n}" for n in _CF + _CF_DATA + _SC + _SECURITY + _FSEVENTS}
 
 EXPORTS = {
     "CoreFoundation": {f"_{n}": f"mb_{n}" for n in _CF + _CF_DATA},
     "SystemConfiguration": {f"_{n}": f"mb_{n}" for n in _SC},
     "Security": {f"_{n}": f"mb_{n}" for n in _SECURITY},
+    "CoreServices": {f"_{n}": f"mb_{n}" for n in _FSEVENTS},
 }

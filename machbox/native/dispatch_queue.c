@@ -329,28 +329,6 @@ MB_EXPORT void mb_dispatch_barrier_sync(struct dqueue *q, void *block)
 MB_EXPORT void mb_dispatch_suspend(struct dobject *o);
 MB_EXPORT void mb_dispatch_resume(struct dobject *o);
 
-/* dispatch_main: the main thread becomes the main queue's worker, forever. */
-MB_EXPORT void mb_dispatch_main(void)
-{
-    struct dqueue *q = &mb__dispatch_main_q;
-    current_queue = q;
-    for (;;) {
-        pthread_mutex_lock(&q->lock);
-        struct work *w;
-        while (!(w = take(q)))
-            pthread_cond_wait(&q->cond, &q->lock);
-        pthread_mutex_unlock(&q->lock);
-        w->fn(w->ctx);
-        if (w->done)
-            mb_dispatch_semaphore_signal(w->done);
-        free(w);
-        pthread_mutex_lock(&q->lock);
-        q->running--;
-        q->barrier_running = 0;
-        pthread_mutex_unlock(&q->lock);
-    }
-}
-
 /* Runs main-queue work on the calling (main) thread until `deadline` (mach time) or until
  * *stop becomes non-zero; returns how many items ran. CFRunLoopRun is built on this. */
 MB_HIDDEN int mb_dispatch_drain_main(uint64_t deadline, _Atomic int *stop)
@@ -392,6 +370,13 @@ MB_HIDDEN int mb_dispatch_drain_main(uint64_t deadline, _Atomic int *stop)
     }
     current_queue = outer;
     return ran;
+}
+
+/* dispatch_main: the main thread becomes the main queue's worker, forever. */
+MB_EXPORT void mb_dispatch_main(void)
+{
+    for (;;)
+        mb_dispatch_drain_main(DISPATCH_TIME_FOREVER, NULL);
 }
 
 MB_HIDDEN void mb_dispatch_wake_main(void)

@@ -165,8 +165,11 @@ static char **mbx_reentry_from_env(void)
     return v;
 }
 
-/* Searches PATH (or the default path) like execvp; returns a malloc'd path or NULL. */
-static char *mbx_search_path(const char *file)
+static int mbx_executable(const char *path) { return access(path, X_OK) == 0; }
+
+/* Searches PATH (or the default path) like execvp, a candidate counting when `usable`
+ * says so; returns a malloc'd path or NULL. */
+static char *mbx_search_path_with(const char *file, int (*usable)(const char *))
 {
     if (strchr(file, '/'))
         return strdup(file);
@@ -185,7 +188,7 @@ static char *mbx_search_path(const char *file)
         memcpy(cand + dl + 1, file, fl + 1);
         if (dl == 0)
             memmove(cand, cand + 1, fl + 1); /* an empty entry means the current directory */
-        if (access(cand, X_OK) == 0)
+        if (usable(cand))
             return cand;
         free(cand);
         if (!e)
@@ -193,6 +196,11 @@ static char *mbx_search_path(const char *file)
         p = e + 1;
     }
     return NULL;
+}
+
+static char *mbx_search_path(const char *file)
+{
+    return mbx_search_path_with(file, mbx_executable);
 }
 
 #endif

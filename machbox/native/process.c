@@ -35,35 +35,17 @@ MB_HIDDEN void mb_set_reentry(char **argv, int n)
 
 /* PATH search for the guest: candidates are guest paths, checked through the vfs.
  * Returns a malloc'd guest path or NULL. */
+static int guest_executable(const char *path)
+{
+    char buf[4096];
+    int ok = access(mb_vfs_in(path, buf), X_OK) == 0;
+    errno = 0;
+    return ok;
+}
+
 static char *guest_search_path(const char *file)
 {
-    if (strchr(file, '/'))
-        return strdup(file);
-    const char *p = getenv("PATH");
-    if (!p)
-        p = "/usr/bin:/bin:/usr/sbin:/sbin";
-    size_t fl = strlen(file);
-    while (*p) {
-        const char *e = strchr(p, ':');
-        size_t dl = e ? (size_t)(e - p) : strlen(p);
-        char *cand = malloc(dl + fl + 2);
-        if (!cand)
-            return NULL;
-        memcpy(cand, p, dl);
-        cand[dl] = '/';
-        memcpy(cand + dl + 1, file, fl + 1);
-        if (dl == 0)
-            memmove(cand, cand + 1, fl + 1);
-        char buf[4096];
-        if (access(mb_vfs_in(cand, buf), X_OK) == 0)
-            return cand;
-        free(cand);
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    errno = 0;
-    return NULL;
+    return mbx_search_path_with(file, guest_executable);
 }
 
 /* ---- exec --------------------------------------------------------------------------- */

@@ -15,6 +15,10 @@ done
 need_icu=""
 ldconfig -p 2>/dev/null | grep -q "^[[:space:]]*libicuuc\.so\.[0-9]* " || need_icu=yes
 [ -n "$need_icu" ] && missing_libs="$missing_libs libicuuc.so.N"
+# the CA store Security's trust settings are answered from
+need_ca=""
+[ -r /etc/ssl/certs/ca-certificates.crt ] || [ -r /etc/pki/tls/certs/ca-bundle.crt ] || need_ca=yes
+[ -n "$need_ca" ] && missing_libs="$missing_libs ca-bundle"
 [ -z "$missing_libs" ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -55,6 +59,7 @@ if [ -z "$v" ]; then
     exit 1
 fi
 packages="libc++1-$v libc++abi1-$v libunwind-$v zlib1g"
+[ -n "$need_ca" ] && packages="$packages ca-certificates"
 if [ -n "$need_icu" ]; then
     icu=$(apt-cache search --names-only '^libicu[0-9]+$' 2>/dev/null | cut -d' ' -f1 | sort -V | tail -1)
     [ -n "$icu" ] && packages="$packages $icu"
@@ -66,5 +71,6 @@ $SUDO apt-get install -y --no-install-recommends $packages >/dev/null 2>&1 || {
 }
 for lib in $missing_libs; do
     [ "$lib" = libicuuc.so.N ] && continue  # optional: without it libicucore calls stop
+    [ "$lib" = ca-bundle ] && continue
     has_lib "$lib" || { echo "machbox: $lib is still missing after installing $packages" >&2; exit 1; }
 done

@@ -51,7 +51,10 @@ _CF_DATA = [
     "kCFRunLoopCommonModes",
 ]
 
-_SECURITY = ["SecRandomCopyBytes", "kSecRandomDefault"]
+_SECURITY = ["SecRandomCopyBytes", "kSecRandomDefault", "SecCertificateGetTypeID",
+             "SecCertificateCreateWithData", "SecCertificateCopyData",
+             "SecCertificateCopySubjectSummary", "SecTrustSettingsCopyCertificates",
+             "SecTrustSettingsCopyTrustSettings", "SecCopyErrorMessageString"]
 
 # CoreServices: FSEvents on inotify (native/fsevents.c)
 _FSEVENTS = [

@@ -1389,3 +1389,26 @@ MB_EXPORT int mb_SecRandomCopyBytes(const void *rnd, size_t count, void *bytes)
     }
     return 0; /* errSecSuccess */
 }
+
+/* ---- classes defined outside this file (Security's certificates) -------------------------- */
+
+MB_HIDDEN void *mb_cf_object_new(unsigned long type, const char *name, size_t size,
+                                 void (*finalize)(void *))
+{
+    static struct cfclass classes[16];
+    static int count;
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&lock);
+    int i = 0;
+    while (i < count && classes[i].type != type)
+        i++;
+    if (i == count) {
+        if (count == 16) {
+            pthread_mutex_unlock(&lock);
+            return NULL;
+        }
+        classes[count++] = (struct cfclass){type, name, finalize};
+    }
+    pthread_mutex_unlock(&lock);
+    return cf_alloc(&classes[i], size);
+}

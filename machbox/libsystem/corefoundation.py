@@ -54,7 +54,18 @@ _CF_DATA = [
 _SECURITY = ["SecRandomCopyBytes", "kSecRandomDefault", "SecCertificateGetTypeID",
              "SecCertificateCreateWithData", "SecCertificateCopyData",
              "SecCertificateCopySubjectSummary", "SecTrustSettingsCopyCertificates",
-             "SecTrustSettingsCopyTrustSettings", "SecCopyErrorMessageString"]
+             "SecTrustSettingsCopyTrustSettings", "SecCopyErrorMessageString",
+             "SecKeychainAddGenericPassword", "SecKeychainFindGenericPassword",
+             "SecKeychainItemFreeContent", "SecKeychainItemDelete",
+             "SecKeychainItemModifyAttributesAndData", "SecKeychainCopyDomainDefault",
+             "SecItemAdd", "SecItemCopyMatching", "SecItemUpdate", "SecItemDelete",
+             "kSecClass", "kSecClassGenericPassword", "kSecClassInternetPassword",
+             "kSecClassCertificate", "kSecClassKey", "kSecClassIdentity", "kSecAttrService",
+             "kSecAttrAccount", "kSecAttrLabel", "kSecAttrDescription", "kSecAttrComment",
+             "kSecAttrAccessible", "kSecAttrSynchronizable", "kSecValueData", "kSecValueRef",
+             "kSecReturnData", "kSecReturnAttributes", "kSecReturnRef",
+             "kSecReturnPersistentRef", "kSecMatchLimit", "kSecMatchLimitOne",
+             "kSecMatchLimitAll", "kSecUseDataProtectionKeychain"]
 
 # CoreServices: FSEvents on inotify (native/fsevents.c)
 _FSEVENTS = [

@@ -15,6 +15,10 @@ done
 need_icu=""
 ldconfig -p 2>/dev/null | grep -q "^[[:space:]]*libicuuc\.so\.[0-9]* " || need_icu=yes
 [ -n "$need_icu" ] && missing_libs="$missing_libs libicuuc.so.N"
+# OpenSSL's libcrypto, which Security's trust evaluation (SecTrust) is built on
+need_ssl=""
+has_lib libcrypto.so.3 || need_ssl=yes
+[ -n "$need_ssl" ] && missing_libs="$missing_libs libcrypto.so.3"
 # the CA store Security's trust settings are answered from
 need_ca=""
 [ -r /etc/ssl/certs/ca-certificates.crt ] || [ -r /etc/pki/tls/certs/ca-bundle.crt ] || need_ca=yes
@@ -60,6 +64,11 @@ if [ -z "$v" ]; then
 fi
 packages="libc++1-$v libc++abi1-$v libunwind-$v zlib1g"
 [ -n "$need_ca" ] && packages="$packages ca-certificates"
+if [ -n "$need_ssl" ]; then
+    # Ubuntu 24.04 renamed libssl3 for the 64-bit time_t transition
+    ssl=$(apt-cache search --names-only '^libssl3(t64)?$' 2>/dev/null | cut -d' ' -f1 | sort | tail -1)
+    [ -n "$ssl" ] && packages="$packages $ssl"
+fi
 if [ -n "$need_icu" ]; then
     icu=$(apt-cache search --names-only '^libicu[0-9]+$' 2>/dev/null | cut -d' ' -f1 | sort -V | tail -1)
     [ -n "$icu" ] && packages="$packages $icu"
@@ -72,5 +81,6 @@ $SUDO apt-get install -y --no-install-recommends $packages >/dev/null 2>&1 || {
 for lib in $missing_libs; do
     [ "$lib" = libicuuc.so.N ] && continue  # optional: without it libicucore calls stop
     [ "$lib" = ca-bundle ] && continue
+    [ "$lib" = libcrypto.so.3 ] && continue  # optional: without it SecTrust evaluations fail
     has_lib "$lib" || { echo "machbox: $lib is still missing after installing $packages" >&2; exit 1; }
 done

@@ -1,6 +1,7 @@
 """CoreFoundation's object model and value types, and SystemConfiguration's proxy query
-(native/cf.c): time zones, dates, errors, file URLs and the run loop too, and Security's
-SecRandomCopyBytes. The rest of these frameworks is issue #9."""
+(native/cf.c): time zones, dates, errors, file URLs and the run loop too; Security's
+certificates, system roots and keychain (native/security.c) and trust evaluation over the
+host's OpenSSL (native/sectrust.c); CoreServices' FSEvents (native/fsevents.c)."""
 
 _CF = [
     "CFGetTypeID", "CFRetain", "CFRelease", "CFGetRetainCount", "CFEqual", "CFHash",
@@ -65,7 +66,16 @@ _SECURITY = ["SecRandomCopyBytes", "kSecRandomDefault", "SecCertificateGetTypeID
              "kSecAttrAccessible", "kSecAttrSynchronizable", "kSecValueData", "kSecValueRef",
              "kSecReturnData", "kSecReturnAttributes", "kSecReturnRef",
              "kSecReturnPersistentRef", "kSecMatchLimit", "kSecMatchLimitOne",
-             "kSecMatchLimitAll", "kSecUseDataProtectionKeychain"]
+             "kSecMatchLimitAll", "kSecUseDataProtectionKeychain",
+             # trust evaluation over the host's OpenSSL (native/sectrust.c)
+             "SecPolicyGetTypeID", "SecPolicyCreateSSL", "SecPolicyCreateBasicX509",
+             "SecPolicyCreateRevocation", "SecTrustGetTypeID", "SecTrustCreateWithCertificates",
+             "SecTrustSetPolicies", "SecTrustCopyPolicies", "SecTrustSetAnchorCertificates",
+             "SecTrustSetAnchorCertificatesOnly", "SecTrustSetVerifyDate",
+             "SecTrustSetOCSPResponse", "SecTrustSetSignedCertificateTimestamps",
+             "SecTrustSetNetworkFetchAllowed", "SecTrustEvaluateWithError", "SecTrustEvaluate",
+             "SecTrustGetTrustResult", "SecTrustCopyCertificateChain",
+             "SecTrustGetCertificateCount", "SecTrustGetCertificateAtIndex"]
 
 # CoreServices: FSEvents on inotify (native/fsevents.c)
 _FSEVENTS = [

@@ -132,7 +132,7 @@ MB_EXPORT void *mb_SecCertificateCopySubjectSummary(const struct certificate *c)
 
 /* ---- the host's CA bundle --------------------------------------------------------------- */
 
-static const char *bundle_path(void)
+MB_HIDDEN const char *mb_security_bundle_path(void)
 {
     static const char *const candidates[] = {
         "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
@@ -164,7 +164,7 @@ static int b64_value(int c)
 /* Appends each PEM certificate of the bundle to `array`; returns how many. */
 static int load_bundle(void *array)
 {
-    const char *path = bundle_path();
+    const char *path = mb_security_bundle_path();
     FILE *f = path ? fopen(path, "r") : NULL;
     if (!f)
         return 0;

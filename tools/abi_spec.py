@@ -380,6 +380,11 @@ DARWIN_PRIVATE = {
     "PTHREAD_RWLOCK_SIG": 0x52574C4B,
     "PTHREAD_RWLOCK_ATTR_SIG": 0x52574C41,
     "PTHREAD_ATTR_SIG": 0x54484441,
+    # <sys/ptrace.h> requests: the SDK zig ships leaves the header out; values from XNU's
+    # bsd/sys/ptrace.h
+    "PT_TRACE_ME": 0, "PT_READ_I": 1, "PT_READ_D": 2, "PT_WRITE_I": 4, "PT_WRITE_D": 5,
+    "PT_CONTINUE": 7, "PT_KILL": 8, "PT_STEP": 9, "PT_ATTACH": 10, "PT_DETACH": 11,
+    "PT_SIGEXC": 12, "PT_THUPDATE": 13, "PT_ATTACHEXC": 14, "PT_DENY_ATTACH": 31,
 }
 
 # Linux errno values with no Darwin name, and the Darwin errno reported for each.

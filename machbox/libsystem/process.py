@@ -33,6 +33,7 @@ EXPORTS = {
         "___darwin_check_fd_set_overflow": "mb___darwin_check_fd_set_overflow",
         "_select": "=",
         "_issetugid": "mb_issetugid",
+        "_ptrace": "mb_ptrace",
         # ids read as root under machbox's fake sudo (MACHBOX_FAKE_ROOT)
         **{f"_{n}": f"mb_{n}" for n in ("getuid", "geteuid", "getgid", "getegid")},
         "_getrlimit": "mb_getrlimit",

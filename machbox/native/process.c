@@ -570,3 +570,58 @@ MB_EXPORT uid_t mb_getuid(void) { return faking_root() ? 0 : getuid(); }
 MB_EXPORT uid_t mb_geteuid(void) { return faking_root() ? 0 : geteuid(); }
 MB_EXPORT gid_t mb_getgid(void) { return faking_root() ? 0 : getgid(); }
 MB_EXPORT gid_t mb_getegid(void) { return faking_root() ? 0 : getegid(); }
+
+/* ---- ptrace with Darwin's requests ------------------------------------------------------
+ * The requests a Darwin debugger or anti-debugging check makes, on Linux's ptrace. A Mac's
+ * PT_DENY_ATTACH stops debuggers from attaching; here it succeeds and changes nothing, so a
+ * developer can still debug the program under machbox (issue 10). The Mach-exception
+ * variants (PT_ATTACHEXC, PT_SIGEXC) attach and stop as the BSD ones do. */
+
+#include <sys/ptrace.h>
+
+static long ptrace_resume(int linux_request, pid_t pid, void *addr, int data)
+{
+    /* addr 1 means "where it stopped"; any other address is not supported here */
+    if (addr != (void *)1)
+        return mb_fail(DARWIN_ENOTSUP);
+    return ptrace(linux_request, pid, NULL, (void *)(long)mb_signal_to_linux(data));
+}
+
+MB_EXPORT int mb_ptrace(int request, pid_t pid, void *addr, int data)
+{
+    long word;
+    switch (request) {
+    case DARWIN_PT_TRACE_ME:
+        return (int)ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+    case DARWIN_PT_DENY_ATTACH:
+    case DARWIN_PT_SIGEXC:
+        return 0;
+    case DARWIN_PT_ATTACH:
+    case DARWIN_PT_ATTACHEXC:
+        return (int)ptrace(PTRACE_ATTACH, pid, NULL, NULL);
+    case DARWIN_PT_DETACH:
+        return (int)ptrace(PTRACE_DETACH, pid, NULL, (void *)(long)mb_signal_to_linux(data));
+    case DARWIN_PT_CONTINUE:
+        return (int)ptrace_resume(PTRACE_CONT, pid, addr, data);
+    case DARWIN_PT_STEP:
+        return (int)ptrace_resume(PTRACE_SINGLESTEP, pid, addr, data);
+    case DARWIN_PT_KILL:
+        return (int)ptrace(PTRACE_KILL, pid, NULL, NULL);
+    case DARWIN_PT_READ_I:
+    case DARWIN_PT_READ_D:
+        /* Darwin reads an int; errno tells a -1 word from a failure, as there */
+        errno = 0;
+        word = ptrace(PTRACE_PEEKDATA, pid, addr, NULL);
+        return (int)word;
+    case DARWIN_PT_WRITE_I:
+    case DARWIN_PT_WRITE_D:
+        errno = 0;
+        word = ptrace(PTRACE_PEEKDATA, pid, addr, NULL);
+        if (errno)
+            return -1;
+        word = (word & ~0xffffffffL) | (uint32_t)data;
+        return (int)ptrace(PTRACE_POKEDATA, pid, addr, (void *)word);
+    default:
+        return (int)mb_fail(DARWIN_EINVAL);
+    }
+}

@@ -83,6 +83,12 @@ class Program:
         return shlex.split(text.replace("{programs}", str(PROGRAMS)))
 
     @property
+    def libcxx_dylib(self) -> bool:
+        """`// libcxx-dylib`: the macOS build links libc++ as a dylib, as Apple's toolchain
+        does (zig links its own statically), through the stub sdk/libcxx_dylib.tbd."""
+        return "libcxx-dylib" in self.directives
+
+    @property
     def darwin_only(self) -> bool:
         return "darwin-only" in self.directives
 
@@ -105,6 +111,9 @@ def _digest(program: Program, target: str) -> str:
     for src in [program.path, *program.dylib_sources]:
         h.update(src.read_bytes())
     h.update(" ".join(program.flags).encode())
+    h.update(str(program.libcxx_dylib).encode())
+    if program.libcxx_dylib:
+        h.update((PROGRAMS / "sdk" / "libcxx_dylib.tbd").read_bytes())
     h.update(target.encode())
     h.update(zig_version().encode())
     h.update(RECIPE.encode())
@@ -139,8 +148,15 @@ def build(program: Program, target: str) -> Path:
             _zig(lib.suffix == ".cpp", target, ["-shared", "-fPIC", "-o", str(out), str(lib),
                                                 f"-Wl,-soname,lib{lib.stem}.so"])
             extra += [f"-L{tmp}", f"-l{lib.stem}", "-Wl,-rpath,$ORIGIN"]
-    _zig(program.cxx, target, ["-o", str(tmp / program.name), str(program.path), *extra,
-                               *program.flags])
+    out = str(tmp / program.name)
+    if program.libcxx_dylib and target == MACOS:
+        # compile with zig's libc++ headers, link with the C driver (which adds no libc++)
+        _zig(True, target, ["-c", "-o", out + ".o", str(program.path), *program.flags])
+        _zig(False, target, ["-o", out, out + ".o", *extra, f"-L{PROGRAMS / 'sdk'}",
+                             "-lcxx_dylib"])
+        os.unlink(out + ".o")
+    else:
+        _zig(program.cxx, target, ["-o", out, str(program.path), *extra, *program.flags])
     try:
         tmp.rename(outdir)
     except OSError:  # built concurrently by another run

@@ -265,6 +265,31 @@ STRUCTS = {
         ("behavior", "int32_t"), ("user_wired_count", "uint16_t")]),
     "mach_timespec": (["mach/mach.h"], "mach_timespec_t", [
         ("tv_sec", "uint32_t"), ("tv_nsec", "int32_t")]),
+    "mach_msg_header": (["mach/mach.h"], "mach_msg_header_t", [
+        ("msgh_bits", "uint32_t"), ("msgh_size", "uint32_t"), ("msgh_remote_port", "uint32_t"),
+        ("msgh_local_port", "uint32_t"), ("msgh_voucher_port", "uint32_t"),
+        ("msgh_id", "int32_t")]),
+    "mach_msg_port_descriptor": (["mach/mach.h"], "mach_msg_port_descriptor_t", [
+        ("name", "uint32_t"), ("pad1", "uint32_t")]),
+    "mach_msg_ool_descriptor": (["mach/mach.h"], "mach_msg_ool_descriptor_t", [
+        ("address", "uint64_t")]),
+    "mach_msg_ool_ports_descriptor": (["mach/mach.h"], "mach_msg_ool_ports_descriptor_t", [
+        ("address", "uint64_t")]),
+    "mach_msg_max_trailer": (["mach/mach.h"], "mach_msg_max_trailer_t", [
+        ("msgh_trailer_type", "uint32_t"), ("msgh_trailer_size", "uint32_t"),
+        ("msgh_seqno", "uint32_t"), ("msgh_sender", "uint32_t[2]"),
+        ("msgh_audit", "uint32_t[8]"), ("msgh_context", "uint32_t[2]"),
+        ("msgh_ad", "int32_t"), ("msgh_labels", "int32_t")]),
+    "mach_port_options": (["mach/mach.h"], "mach_port_options_t", [
+        ("flags", "uint32_t"), ("mpl", "uint32_t")]),
+    "mach_port_status": (["mach/mach.h"], "mach_port_status_t", [
+        ("mps_pset", "uint32_t"), ("mps_seqno", "uint32_t"), ("mps_mscount", "uint32_t"),
+        ("mps_qlimit", "uint32_t"), ("mps_msgcount", "uint32_t"), ("mps_sorights", "uint32_t"),
+        ("mps_srights", "uint32_t"), ("mps_pdrequest", "uint32_t"),
+        ("mps_nsrequest", "uint32_t"), ("mps_flags", "uint32_t")]),
+    "mig_reply_error": (["mach/mach.h"], "mig_reply_error_t", [
+        ("Head", "struct darwin_mach_msg_header"), ("NDR", "uint8_t[8]"),
+        ("RetCode", "int32_t")]),
     "proc_taskinfo": (["sys/proc_info.h"], "struct proc_taskinfo", [
         ("pti_virtual_size", "uint64_t"), ("pti_resident_size", "uint64_t"),
         ("pti_total_user", "uint64_t"), ("pti_total_system", "uint64_t"),

@@ -123,17 +123,9 @@ KERNEL_WIDE_RESULTS = {  # 64-bit results: errors are already a full -1, never n
     "_send", "_sendto", "_sendmsg", "_getxattr", "_fgetxattr", "_listxattr", "_flistxattr",
     "___getdirentries64", "_sbrk", "_shmat", "_recvmsg_x", "_sendmsg_x",
 }
-KERNEL_NOT_SYSCALLS = {  # no errno convention at all
+KERNEL_NOT_SYSCALLS = {  # no errno convention at all (the Mach calls: mach.NO_ERRNO_THUNK)
     "___error", "_mach_absolute_time", "_mach_approximate_time", "_mach_continuous_time",
-    "_mach_continuous_approximate_time", "_mach_task_self", "_mach_host_self",
-    "_mach_thread_self", "_mach_timebase_info",
-    # Mach calls answer with a kern_return_t, not -1 and errno
-    "_thread_info", "_task_info", "_semaphore_create", "_semaphore_destroy",
-    "_semaphore_signal", "_semaphore_signal_all", "_semaphore_wait", "_semaphore_timedwait",
-    "_host_get_clock_service", "_clock_get_time", "_mach_error_string", "_mach_vm_allocate",
-    "_vm_allocate", "_mach_vm_deallocate", "_vm_deallocate", "_mach_vm_protect", "_vm_protect",
-    "_mach_port_deallocate", "_mach_vm_inherit", "_vm_inherit", "_host_info",
-    "_host_statistics", "_host_statistics64", "_thread_switch", "_mach_vm_map", "_vm_map",
+    "_mach_continuous_approximate_time", "_mach_timebase_info",
 }
 KERNEL_STACK_ARGUMENTS = {  # the thunk's frame would shift these; their bridges sync errno
     "_syscall", "___syscall", "_kevent64", "_kevent_qos", "_kevent_id", "_mach_msg",

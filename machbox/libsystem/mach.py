@@ -1,26 +1,48 @@
-"""Mach: self ports and virtual memory (native/mach.c). IPC is issue #7."""
+"""Mach: self ports and virtual memory (native/mach.c), ports and messages within the
+process (native/mach_ipc.c)."""
 
-_FUNCS = ["mach_task_self", "mach_host_self", "mach_thread_self", "mach_port_deallocate",
+_FUNCS = ["mach_task_self", "mach_host_self", "mach_thread_self",
           "mach_vm_allocate", "vm_allocate", "mach_vm_deallocate", "mach_vm_protect",
           "thread_info", "task_info", "semaphore_create", "semaphore_destroy",
           "semaphore_signal", "semaphore_signal_all", "semaphore_wait", "semaphore_timedwait",
           "host_get_clock_service", "clock_get_time", "mach_error_string", "mach_vm_region",
           "vm_region_64", "proc_regionfilename", "mach_vm_map", "vm_map", "mach_vm_inherit",
           "host_info", "host_statistics", "host_statistics64", "thread_switch"]
-_DATA = ["mach_task_self_", "vm_page_size", "vm_page_mask", "vm_page_shift",
+# port rights, port sets, mach_msg and MIG servers (native/mach_ipc.c)
+_IPC = ["mach_port_allocate", "mach_port_construct", "mach_port_destruct", "mach_port_destroy",
+        "mach_port_deallocate", "mach_port_mod_refs", "mach_port_insert_right",
+        "mach_port_extract_right", "mach_port_type", "mach_port_get_refs",
+        "mach_port_move_member", "mach_port_insert_member", "mach_port_extract_member",
+        "mach_port_get_set_status", "mach_port_set_attributes", "mach_port_get_attributes",
+        "mach_port_set_context", "mach_port_get_context", "mach_port_guard",
+        "mach_port_unguard", "mach_port_request_notification", "mach_reply_port",
+        "mach_msg", "mach_msg_overwrite", "mach_msg_destroy", "mach_msg_server_once",
+        "mach_msg_server", "mig_get_reply_port", "mig_dealloc_reply_port",
+        "mig_put_reply_port"]
+# exception ports (native/mach_exc.c); suspending threads, their registers (mach_thread.c)
+_THREADS = ["task_set_exception_ports", "task_get_exception_ports", "task_swap_exception_ports",
+            "thread_set_exception_ports", "thread_get_exception_ports",
+            "thread_swap_exception_ports", "thread_suspend", "thread_resume", "thread_abort",
+            "thread_get_state", "thread_set_state", "task_threads", "host_processor_info"]
+_FUNCS += _IPC + _THREADS
+_DATA = ["NDR_record", "mach_task_self_", "vm_page_size", "vm_page_mask", "vm_page_shift",
          "vm_kernel_page_size", "vm_kernel_page_mask", "vm_kernel_page_shift"]
 
-EMULATED = {f"_{n}" for n in _FUNCS + _DATA} | {"_vm_deallocate", "_vm_protect", "_vm_inherit"}
-
-EXPORTS = {
-    "libSystem": {
-        **{f"_{n}": f"mb_{n}" for n in _FUNCS + _DATA},
-        # vm_* and mach_vm_* agree on x86_64 (64-bit addresses and sizes)
-        "_vm_deallocate": "mb_mach_vm_deallocate",
-        "_vm_protect": "mb_mach_vm_protect",
-        "_vm_inherit": "mb_mach_vm_inherit",
-    },
+_ALIASES = {  # vm_* and mach_vm_* agree on x86_64 (64-bit addresses and sizes)
+    "_vm_deallocate": "mb_mach_vm_deallocate",
+    "_vm_protect": "mb_mach_vm_protect",
+    "_vm_inherit": "mb_mach_vm_inherit",
+    "_thread_abort_safely": "mb_thread_abort",
 }
+EMULATED = {f"_{n}" for n in _FUNCS + _DATA} | set(_ALIASES)
+# answered with a kern_return_t or a port name, never -1 and errno, or data (no function
+# at all): the binder binds them without the errno thunk
+NO_ERRNO_THUNK = ({f"_{n}" for n in _FUNCS + _DATA} | set(_ALIASES)) - {
+    "_mach_msg", "_mach_msg_overwrite",  # stack arguments: core.KERNEL_STACK_ARGUMENTS
+    "_proc_regionfilename",  # libproc: -1 and errno
+}
+
+EXPORTS = {"libSystem": {**{f"_{n}": f"mb_{n}" for n in _FUNCS + _DATA}, **_ALIASES}}
 
 # os_log and os_signpost (native/oslog.c): the unified log is not there; messages dropped
 _OS_LOG = ["os_log_create", "os_log_type_enabled", "_os_log_impl", "os_signpost_enabled",

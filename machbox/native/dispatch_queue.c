@@ -692,6 +692,7 @@ struct source {
     struct dobject head;
     int kind;
     uintptr_t handle;
+    uintptr_t ident;   /* what the kqueue watches: the handle, or a Mach port's descriptor */
     unsigned long mask;
     struct dqueue *q;
     struct handler event, cancel, registration;
@@ -778,9 +779,10 @@ static void merge(struct source *s, unsigned long v)
 
 static struct darwin_kevent source_kevent(struct source *s, uint16_t flags)
 {
-    struct darwin_kevent k = {s->handle, 0, flags, 0, 0, s};
+    struct darwin_kevent k = {s->ident, 0, flags, 0, 0, s};
     switch (s->kind) {
-    case SRC_READ: k.filter = DARWIN_EVFILT_READ; k.flags |= DARWIN_EV_DISPATCH; break;
+    case SRC_READ:
+    case SRC_MACH_RECV: k.filter = DARWIN_EVFILT_READ; k.flags |= DARWIN_EV_DISPATCH; break;
     case SRC_WRITE: k.filter = DARWIN_EVFILT_WRITE; k.flags |= DARWIN_EV_DISPATCH; break;
     case SRC_SIGNAL: k.filter = DARWIN_EVFILT_SIGNAL; break;
     case SRC_PROC: k.filter = DARWIN_EVFILT_PROC; k.fflags = (uint32_t)s->mask; break;
@@ -797,7 +799,7 @@ static struct darwin_kevent source_kevent(struct source *s, uint16_t flags)
 /* After the handler ran: read and write sources listen again; timers need nothing. */
 static void rearm(struct source *s)
 {
-    if (s->kind == SRC_READ || s->kind == SRC_WRITE) {
+    if (s->kind == SRC_READ || s->kind == SRC_WRITE || s->kind == SRC_MACH_RECV) {
         struct darwin_kevent k = source_kevent(s, DARWIN_EV_ENABLE);
         mb_kevent(manager_kq, &k, 1, NULL, 0, NULL);
     } else if (atomic_load(&s->pending_data) && !s->handler_queued) {
@@ -900,8 +902,13 @@ MB_EXPORT struct source *mb_dispatch_source_create(const void *type, uintptr_t h
                                                    unsigned long mask, struct dqueue *q)
 {
     int kind = source_kind(type);
-    if (kind < 0 || kind == SRC_MACH_SEND || kind == SRC_MACH_RECV)
-        return NULL; /* Mach port sources need Mach IPC */
+    if (kind < 0 || kind == SRC_MACH_SEND)
+        return NULL; /* dead-name sources need ports of other processes */
+    /* a receive right waits on the descriptor mach_ipc.c keeps readable while a message is
+     * queued; the handler receives it (mach_msg_server_once...) */
+    int port_fd = kind == SRC_MACH_RECV ? mb_mach_port_fd((uint32_t)handle) : -1;
+    if (kind == SRC_MACH_RECV && port_fd < 0)
+        return NULL;
     struct source *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
@@ -909,6 +916,7 @@ MB_EXPORT struct source *mb_dispatch_source_create(const void *type, uintptr_t h
     s->head.kind = KIND_SOURCE;
     s->kind = kind;
     s->handle = handle;
+    s->ident = kind == SRC_MACH_RECV ? (uintptr_t)port_fd : handle;
     s->mask = mask;
     s->q = q ? q : &global_queues[2];
     s->start = DISPATCH_TIME_FOREVER;

@@ -38,6 +38,7 @@
 #define EVFILT_SIGNAL ((int16_t)DARWIN_EVFILT_SIGNAL)
 #define EVFILT_TIMER ((int16_t)DARWIN_EVFILT_TIMER)
 #define EVFILT_USER ((int16_t)DARWIN_EVFILT_USER)
+#define EVFILT_MACHPORT ((int16_t)DARWIN_EVFILT_MACHPORT)
 #define EV_ADD ((uint16_t)DARWIN_EV_ADD)
 #define EV_DELETE ((uint16_t)DARWIN_EV_DELETE)
 #define EV_ENABLE ((uint16_t)DARWIN_EV_ENABLE)
@@ -76,6 +77,7 @@ struct kev {
     uint32_t fflags;
     int64_t data;
     uint64_t udata;
+    uint64_t ext[2];     /* kevent64: EVFILT_MACHPORT's receive buffer and its size */
 };
 
 struct knote {
@@ -84,7 +86,8 @@ struct knote {
     int always_ready;    /* regular files */
     int timerfd;         /* EVFILT_TIMER */
     int triggered;       /* EVFILT_USER */
-    int auxfd;           /* EVFILT_PROC: a pidfd; EVFILT_VNODE: an inotify instance */
+    int auxfd;           /* EVFILT_PROC: a pidfd; EVFILT_VNODE: an inotify instance;
+                            EVFILT_MACHPORT: the port's readiness descriptor (a dup) */
     uint32_t pending;    /* EVFILT_VNODE: notes seen since the last delivery */
     int64_t size;        /* EVFILT_VNODE: file size, to tell NOTE_EXTEND */
     nlink_t links;       /* EVFILT_VNODE: link count, to tell NOTE_LINK and NOTE_DELETE */
@@ -316,6 +319,12 @@ static int knote_attach(struct kq *k, struct knote *n)
         fd = n->auxfd;
         break;
     }
+    case EVFILT_MACHPORT:
+        fd = mb_mach_port_fd((uint32_t)n->kev.ident);
+        if (fd < 0 || (fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+            return DARWIN_EINVAL;
+        n->auxfd = fd;
+        break;
     case EVFILT_SIGNAL:
         if (n->kev.ident == 0 || n->kev.ident >= DARWIN_NSIG)
             return DARWIN_EINVAL;
@@ -546,8 +555,8 @@ static int apply(struct kq *k, const struct kev *c)
             if (c->filter != EVFILT_READ && c->filter != EVFILT_WRITE &&
                 c->filter != EVFILT_TIMER && c->filter != EVFILT_USER &&
                 c->filter != EVFILT_PROC && c->filter != EVFILT_VNODE &&
-                c->filter != EVFILT_SIGNAL)
-                return DARWIN_EINVAL; /* EVFILT_MACHPORT, _FS, _VM, _EXCEPT: not here */
+                c->filter != EVFILT_SIGNAL && c->filter != EVFILT_MACHPORT)
+                return DARWIN_EINVAL; /* EVFILT_FS, _VM, _EXCEPT: not here */
             n = calloc(1, sizeof *n);
             if (!n)
                 return DARWIN_ENOMEM;
@@ -641,6 +650,32 @@ static int64_t readable_bytes(int fd)
     return 1; /* a listening socket: at least one connection waits */
 }
 
+MB_EXPORT int mb_mach_msg(void *msg, int option, uint32_t send_size, uint32_t rcv_size,
+                          uint32_t rcv_name, uint32_t timeout, uint32_t notify);
+
+/* A port with a message. Asked for MACH_RCV_MSG with a buffer (ext[0], ext[1] bytes), the
+ * message is received into it as part of the kevent, as XNU does: fflags carries mach_msg's
+ * result and ext[1] the size received (trailer included). Returns 0 if the message went meanwhile. */
+static int machport_receive(struct knote *n, struct kev *out)
+{
+    out->data = 0;
+    if (!(n->kev.fflags & DARWIN_MACH_RCV_MSG) || !n->kev.ext[0] || !n->kev.ext[1])
+        return 1;
+    int options = (int)(n->kev.fflags & ~(uint32_t)(DARWIN_MACH_SEND_MSG | DARWIN_MACH_SEND_TIMEOUT)) |
+                  DARWIN_MACH_RCV_TIMEOUT;
+    void *buf = (void *)(uintptr_t)n->kev.ext[0];
+    int r = mb_mach_msg(buf, options, 0, (uint32_t)n->kev.ext[1], (uint32_t)n->kev.ident, 0, 0);
+    if (r == DARWIN_MACH_RCV_TIMED_OUT)
+        return 0;
+    uint32_t size, trailer = 0;
+    memcpy(&size, (char *)buf + 4, 4);
+    if (r == 0 && size + 8 <= n->kev.ext[1])
+        memcpy(&trailer, (char *)buf + size + 4, 4);
+    out->fflags = (uint32_t)r;
+    out->ext[1] = size + trailer; /* what was copied out: the message and its trailer */
+    return 1;
+}
+
 /* Emits n's event into out (if it is deliverable) and applies ONESHOT/DISPATCH. */
 static int deliver(struct kq *k, struct knote *n, uint32_t events, struct kev *out)
 {
@@ -670,6 +705,9 @@ static int deliver(struct kq *k, struct knote *n, uint32_t events, struct kev *o
         out->fflags = n->pending;
         out->data = 0;
         n->pending = 0;
+    } else if (n->kev.filter == EVFILT_MACHPORT) {
+        if (!machport_receive(n, out))
+            return 0;
     } else if (n->kev.filter == EVFILT_SIGNAL) {
         uint64_t now = atomic_load(&signal_count[n->kev.ident]);
         out->data = (int64_t)(now - n->seen);
@@ -759,8 +797,10 @@ static int has_level_ready(struct kq *k)
     return 0;
 }
 
+/* errors_only (KEVENT_FLAG_ERROR_EVENTS): apply the changes, report their errors, never
+ * wait for events */
 static int kevent_common(int fd, const struct kev *changes, int nchanges, struct kev *out,
-                         int nevents, const struct timespec *timeout)
+                         int nevents, const struct timespec *timeout, int errors_only)
 {
     struct kq *k = kq_of(fd);
     if (!k)
@@ -783,7 +823,7 @@ static int kevent_common(int fd, const struct kev *changes, int nchanges, struct
     }
     int level = has_level_ready(k);
     pthread_mutex_unlock(&k->lock);
-    if (count || nevents == 0)
+    if (count || nevents == 0 || errors_only)
         return count;
     int ms = -1;
     if (timeout)
@@ -822,7 +862,7 @@ MB_EXPORT int mb_kevent(int kq, const struct darwin_kevent *changes, int nchange
         ch[i] = (struct kev){changes[i].ident, changes[i].filter, changes[i].flags,
                              changes[i].fflags, changes[i].data, (uint64_t)(uintptr_t)changes[i].udata};
     struct timespec tcopy;
-    int n = kevent_common(kq, ch, nchanges, out, nevents, dup_timeout(timeout, &tcopy));
+    int n = kevent_common(kq, ch, nchanges, out, nevents, dup_timeout(timeout, &tcopy), 0);
     for (int i = 0; i < n; i++)
         events[i] = (struct darwin_kevent){out[i].ident, out[i].filter, out[i].flags,
                                            out[i].fflags, out[i].data, (void *)(uintptr_t)out[i].udata};
@@ -833,18 +873,23 @@ MB_EXPORT int mb_kevent64(int kq, const struct darwin_kevent64 *changes, int nch
                           struct darwin_kevent64 *events, int nevents, unsigned flags,
                           const struct timespec *timeout)
 {
-    (void)flags;
     struct kev ch[nchanges > 0 ? nchanges : 1];
     struct kev out[nevents > 0 ? nevents : 1];
     for (int i = 0; i < nchanges; i++)
         ch[i] = (struct kev){changes[i].ident, changes[i].filter, changes[i].flags,
-                             changes[i].fflags, changes[i].data, changes[i].udata};
-    struct timespec tcopy;
-    int n = kevent_common(kq, ch, nchanges, out, nevents, dup_timeout(timeout, &tcopy));
+                             changes[i].fflags, changes[i].data, changes[i].udata,
+                             {changes[i].ext[0], changes[i].ext[1]}};
+    struct timespec tcopy, now = {0, 0};
+    /* KEVENT_FLAG_IMMEDIATE: poll, whatever the timeout says */
+    const struct timespec *wait = flags & DARWIN_KEVENT_FLAG_IMMEDIATE ? &now
+                                                                        : dup_timeout(timeout, &tcopy);
+    int n = kevent_common(kq, ch, nchanges, out, nevents, wait,
+                          flags & DARWIN_KEVENT_FLAG_ERROR_EVENTS);
     if (n < 0)
         mb_sync_errno(); /* seven arguments: no syscall thunk, so errno is set here */
     for (int i = 0; i < n; i++)
         events[i] = (struct darwin_kevent64){out[i].ident, out[i].filter, out[i].flags,
-                                             out[i].fflags, out[i].data, out[i].udata, {0, 0}};
+                                             out[i].fflags, out[i].data, out[i].udata,
+                                             {out[i].ext[0], out[i].ext[1]}};
     return n;
 }

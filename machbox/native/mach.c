@@ -1,6 +1,6 @@
 /* The Mach calls ordinary programs make without meaning IPC: task/thread/host self ports
- * and virtual memory (GHC's and Go's allocators use vm_allocate). Ports, messages and the
- * per-prefix server are issue #7; here a port name is a number the calls below accept. */
+ * and virtual memory (GHC's and Go's allocators use vm_allocate). Ports and messages are in
+ * mach_ipc.c; here a port name is a number the calls below accept. */
 #define _GNU_SOURCE
 #include "runtime.h"
 #include "darwin_abi.h"
@@ -42,11 +42,6 @@ MB_EXPORT int mb_vm_kernel_page_shift = 12;
 MB_EXPORT mach_port_t mb_mach_task_self(void) { return TASK_SELF_PORT; }
 MB_EXPORT mach_port_t mb_mach_host_self(void) { return HOST_SELF_PORT; }
 MB_EXPORT mach_port_t mb_mach_thread_self(void) { return (mach_port_t)mb_self()->thread_id; }
-MB_EXPORT kern_return_t mb_mach_port_deallocate(mach_port_t task, mach_port_t name)
-{
-    (void)task; (void)name;
-    return KERN_SUCCESS;
-}
 
 static kern_return_t kr_of_errno(void)
 {
@@ -352,22 +347,70 @@ MB_EXPORT kern_return_t mb_clock_get_time(mach_port_t clock, struct darwin_mach_
     return KERN_SUCCESS;
 }
 
+/* mach_error_string's tables: libsyscall's err_kern.sub and err_mach_ipc.sub. An error is
+ * system (6 bits) | subsystem (12 bits) | code (14 bits); MIG's are small negatives. */
+#define K(text) "(os/kern) " text
+static const char *const kern_errors[] = {
+    K("successful"), K("invalid address"), K("protection failure"), K("no space available"),
+    K("invalid argument"), K("failure"), K("resource shortage"), K("not receiver"),
+    K("no access"), K("memory failure"), K("memory error"), K("already in set"),
+    K("not in set"), K("name exists"), K("aborted"), K("invalid name"), K("invalid task"),
+    K("invalid right"), K("invalid value"), K("urefs overflow"), K("invalid capability"),
+    K("right exists"), K("invalid host"), K("memory present"), K("memory data moved"),
+    K("memory restart copy"), K("invalid processor set"), K("policy limit"),
+    K("invalid policy"), K("invalid object"), K("already waiting"), K("default set"),
+    K("exception protected"), K("invalid ledger"), K("invalid memory control"),
+    K("invalid security"), K("not depressed"), K("object terminated"), K("lock set destroyed"),
+    K("lock unstable"), K("lock owned by another"), K("lock owned by self"),
+    K("semaphore destroyed"), K("RPC terminated"), K("terminate orphan"),
+    K("let orphan continue"), K("service not supported"), K("remote node down"), NULL,
+    K("operation timed out"),
+};
+static const char *const ipc_send_errors[] = {
+    "(ipc/send) no error", "(ipc/send) send in progress", "(ipc/send) invalid data",
+    "(ipc/send) invalid destination port", "(ipc/send) timed out", "(ipc/send) will notify",
+    "(ipc/send) notify in progress", "(ipc/send) interrupted", "(ipc/send) msg too small",
+    "(ipc/send) invalid reply port", "(ipc/send) invalid port right",
+    "(ipc/send) invalid notify port", "(ipc/send) invalid memory", "(ipc/send) no msg buffer",
+    "(ipc/send) no notify possible", "(ipc/send) invalid msg-type",
+    "(ipc/send) invalid msg-header", "(ipc/send) invalid msg-trailer",
+    "(ipc/send) DIPC transport failure", "(ipc/send) DIPC port migrated",
+    "(ipc/send) DIPC resend failed", "(ipc/send) out-of-line buffer too large",
+};
+static const char *const ipc_rcv_errors[] = {
+    "(ipc/rcv) no error", "(ipc/rcv) receive in progress", "(ipc/rcv) invalid name",
+    "(ipc/rcv) timed out", "(ipc/rcv) msg too large", "(ipc/rcv) interrupted",
+    "(ipc/rcv) port changed", "(ipc/rcv) invalid notify port", "(ipc/rcv) invalid data",
+    "(ipc/rcv) port died", "(ipc/rcv) port in set", "(ipc/rcv) header error",
+    "(ipc/rcv) body error", "(ipc/rcv) invalid scatter list entry",
+    "(ipc/rcv) overwrite region too small", "(ipc/rcv) invalid msg-trailer",
+    "(ipc/rcv) DIPC transport error",
+};
+static const char *const mig_errors[] = {
+    "(ipc/mig) client type check failure", "(ipc/mig) wrong reply message ID",
+    "(ipc/mig) server detected error", "(ipc/mig) bad request message ID",
+    "(ipc/mig) server type check failure", "(ipc/mig) no reply should be sent",
+    "(ipc/mig) server raised exception", "(ipc/mig) array not large enough",
+    "(ipc/mig) server died", "(ipc/mig) unknown trailer format",
+};
+
+#define PICK(table, i) \
+    ((uint32_t)(i) < sizeof table / sizeof *table && table[i] ? table[i] : NULL)
+
 MB_EXPORT const char *mb_mach_error_string(kern_return_t kr)
 {
-    switch (kr) {
-    case KERN_SUCCESS: return "(os/kern) successful";
-    case KERN_INVALID_ADDRESS: return "(os/kern) invalid address";
-    case KERN_PROTECTION_FAILURE: return "(os/kern) protection failure";
-    case KERN_NO_SPACE: return "(os/kern) no space available";
-    case KERN_INVALID_ARGUMENT: return "(os/kern) invalid argument";
-    case KERN_FAILURE: return "(os/kern) failure";
-    case KERN_RESOURCE_SHORTAGE: return "(os/kern) resource shortage";
-    case KERN_NOT_SUPPORTED: return "(os/kern) not supported";
-    case KERN_OPERATION_TIMED_OUT: return "(os/kern) operation timed out";
-    case KERN_ABORTED: return "(os/kern) aborted";
-    case KERN_INVALID_NAME: return "(os/kern) invalid name";
-    default: return "unknown error code";
+    const char *s = NULL;
+    uint32_t e = (uint32_t)kr, system = e >> 26, sub = (e >> 14) & 0xfff, code = e & 0x3fff;
+    if (kr <= -300 && kr >= -309) {
+        s = mig_errors[-300 - kr];
+    } else if (system == 0 && sub == 0) {
+        s = PICK(kern_errors, code);
+    } else if (system == 4 && sub == 0) {
+        s = PICK(ipc_send_errors, code);
+    } else if (system == 4 && sub == 1) {
+        s = PICK(ipc_rcv_errors, code);
     }
+    return s ? s : "unknown error code";
 }
 
 /* ---- mach_vm_region: the host's memory map, as Darwin describes a region ------------------ */
@@ -596,25 +639,69 @@ MB_EXPORT kern_return_t mb_host_info(mach_port_t host, int flavor, int32_t *info
     return KERN_SUCCESS;
 }
 
+/* One "cpu..." line of /proc/stat as Darwin's CPU_STATE_* tick counts; 0 at the end. */
+static int read_cpu_line(FILE *f, const char *which, uint32_t ticks[4])
+{
+    char name[16];
+    unsigned long long user, nice, sys, idle;
+    while (fscanf(f, "%15s %llu %llu %llu %llu%*[^\n]", name, &user, &nice, &sys, &idle) == 5) {
+        if (strncmp(name, "cpu", 3) != 0)
+            return 0;
+        if (which ? strcmp(name, which) != 0 : name[3] == 0)
+            continue;
+        ticks[DARWIN_CPU_STATE_USER] = (uint32_t)user;
+        ticks[DARWIN_CPU_STATE_SYSTEM] = (uint32_t)sys;
+        ticks[DARWIN_CPU_STATE_IDLE] = (uint32_t)idle;
+        ticks[DARWIN_CPU_STATE_NICE] = (uint32_t)nice;
+        return 1;
+    }
+    return 0;
+}
+
 static kern_return_t cpu_load(int32_t *info, uint32_t *count)
 {
     if (*count < DARWIN_HOST_CPU_LOAD_INFO_COUNT)
         return KERN_INVALID_ARGUMENT;
-    unsigned long long user = 0, nice = 0, sys = 0, idle = 0;
+    uint32_t ticks[4] = {0};
     FILE *f = fopen("/proc/stat", "r");
     if (f) {
-        if (fscanf(f, "cpu %llu %llu %llu %llu", &user, &nice, &sys, &idle) != 4)
-            user = nice = sys = idle = 0;
+        read_cpu_line(f, "cpu", ticks);
         fclose(f);
     }
     errno = 0;
-    uint32_t ticks[4];
-    ticks[DARWIN_CPU_STATE_USER] = (uint32_t)user;
-    ticks[DARWIN_CPU_STATE_SYSTEM] = (uint32_t)sys;
-    ticks[DARWIN_CPU_STATE_IDLE] = (uint32_t)idle;
-    ticks[DARWIN_CPU_STATE_NICE] = (uint32_t)nice;
     memcpy(info, ticks, sizeof ticks);
     *count = DARWIN_HOST_CPU_LOAD_INFO_COUNT;
+    return KERN_SUCCESS;
+}
+
+/* Per-processor load (PROCESSOR_CPU_LOAD_INFO): ticks of each CPU, in memory the caller
+ * vm_deallocates. */
+MB_EXPORT kern_return_t mb_host_processor_info(mach_port_t host, int flavor, uint32_t *ncpu,
+                                               int32_t **info, uint32_t *count)
+{
+    (void)host;
+    if (flavor != DARWIN_PROCESSOR_CPU_LOAD_INFO)
+        return KERN_INVALID_ARGUMENT;
+    long n = sysconf(_SC_NPROCESSORS_CONF);
+    if (n < 1)
+        n = 1;
+    size_t bytes = (size_t)n * 4 * sizeof(uint32_t);
+    uint32_t *out = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (out == MAP_FAILED)
+        return KERN_RESOURCE_SHORTAGE;
+    FILE *f = fopen("/proc/stat", "r");
+    for (long i = 0; f && i < n; i++) {
+        char which[16];
+        snprintf(which, sizeof which, "cpu%ld", i);
+        rewind(f);
+        read_cpu_line(f, which, out + 4 * i);
+    }
+    if (f)
+        fclose(f);
+    errno = 0;
+    *ncpu = (uint32_t)n;
+    *info = (int32_t *)out;
+    *count = (uint32_t)(n * 4);
     return KERN_SUCCESS;
 }
 

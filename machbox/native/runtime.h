@@ -62,6 +62,9 @@ MB_HIDDEN void mb_set_darwin_errno(int darwin_errno);
 MB_HIDDEN void mb_sync_errno(void);
 static inline long mb_fail(int darwin_errno) { mb_set_darwin_errno(darwin_errno); return -1; }
 
+/* mach_ipc.c: a descriptor readable while the port (or set) `name` holds a message */
+MB_HIDDEN int mb_mach_port_fd(uint32_t name);
+
 /* stubs.c */
 MB_HIDDEN void *mb_code_alloc(size_t size);
 MB_HIDDEN void mb_report_unimplemented_name(const char *name, const char *library);

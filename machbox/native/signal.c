@@ -211,10 +211,12 @@ struct darwin_signal_frame {
 
 #define G(r) ((uint64_t)lu->uc_mcontext.gregs[r])
 
-static void context_to_darwin(const ucontext_t *lu, struct darwin_signal_frame *f)
+/* The registers of a host context as Darwin's mcontext (thread, float and exception
+ * state); thread_get_state reads a suspended thread's the same way (mach_thread.c). */
+MB_HIDDEN void mb_mcontext_to_darwin(const ucontext_t *lu, struct darwin_mcontext64 *mc)
 {
-    memset(f, 0, sizeof *f);
-    struct darwin_x86_thread_state64 *ss = &f->mc.__ss;
+    memset(mc, 0, sizeof *mc);
+    struct darwin_x86_thread_state64 *ss = &mc->__ss;
     ss->__rax = G(REG_RAX); ss->__rbx = G(REG_RBX); ss->__rcx = G(REG_RCX); ss->__rdx = G(REG_RDX);
     ss->__rdi = G(REG_RDI); ss->__rsi = G(REG_RSI); ss->__rbp = G(REG_RBP); ss->__rsp = G(REG_RSP);
     ss->__r8 = G(REG_R8); ss->__r9 = G(REG_R9); ss->__r10 = G(REG_R10); ss->__r11 = G(REG_R11);
@@ -224,12 +226,33 @@ static void context_to_darwin(const ucontext_t *lu, struct darwin_signal_frame *
     ss->__cs = csgsfs & 0xffff;
     ss->__gs = (csgsfs >> 16) & 0xffff;
     ss->__fs = (csgsfs >> 32) & 0xffff;
-    f->mc.__es.__trapno = (uint16_t)G(REG_TRAPNO);
-    f->mc.__es.__err = (uint32_t)G(REG_ERR);
-    f->mc.__es.__faultvaddr = G(REG_CR2);
+    mc->__es.__trapno = (uint16_t)G(REG_TRAPNO);
+    mc->__es.__err = (uint32_t)G(REG_ERR);
+    mc->__es.__faultvaddr = G(REG_CR2);
     /* Darwin's x86_float_state64 is the FXSAVE image after two reserved words */
     if (lu->uc_mcontext.fpregs)
-        memcpy((char *)&f->mc.__fs + 8, lu->uc_mcontext.fpregs, 512);
+        memcpy((char *)&mc->__fs + 8, lu->uc_mcontext.fpregs, 512);
+}
+
+#define S(r, v) (lu->uc_mcontext.gregs[r] = (greg_t)(v))
+
+/* ...and back: what a handler (or thread_set_state) changed takes effect on return. */
+MB_HIDDEN void mb_mcontext_from_darwin(ucontext_t *lu, const struct darwin_mcontext64 *mc)
+{
+    const struct darwin_x86_thread_state64 *ss = &mc->__ss;
+    S(REG_RAX, ss->__rax); S(REG_RBX, ss->__rbx); S(REG_RCX, ss->__rcx); S(REG_RDX, ss->__rdx);
+    S(REG_RDI, ss->__rdi); S(REG_RSI, ss->__rsi); S(REG_RBP, ss->__rbp); S(REG_RSP, ss->__rsp);
+    S(REG_R8, ss->__r8); S(REG_R9, ss->__r9); S(REG_R10, ss->__r10); S(REG_R11, ss->__r11);
+    S(REG_R12, ss->__r12); S(REG_R13, ss->__r13); S(REG_R14, ss->__r14); S(REG_R15, ss->__r15);
+    S(REG_RIP, ss->__rip); S(REG_EFL, ss->__rflags);
+    if (lu->uc_mcontext.fpregs)
+        memcpy(lu->uc_mcontext.fpregs, (const char *)&mc->__fs + 8, 512);
+}
+
+static void context_to_darwin(const ucontext_t *lu, struct darwin_signal_frame *f)
+{
+    memset(&f->uc, 0, sizeof f->uc);
+    mb_mcontext_to_darwin(lu, &f->mc);
     f->uc.uc_onstack = (lu->uc_stack.ss_flags & SS_ONSTACK) ? 1 : 0;
     set_to_darwin(&lu->uc_sigmask, &f->uc.uc_sigmask);
     f->uc.uc_stack.ss_sp = lu->uc_stack.ss_sp;
@@ -239,18 +262,9 @@ static void context_to_darwin(const ucontext_t *lu, struct darwin_signal_frame *
     f->uc.uc_mcontext = &f->mc;
 }
 
-#define S(r, v) (lu->uc_mcontext.gregs[r] = (greg_t)(v))
-
 static void context_from_darwin(ucontext_t *lu, const struct darwin_signal_frame *f)
 {
-    const struct darwin_x86_thread_state64 *ss = &f->uc.uc_mcontext->__ss;
-    S(REG_RAX, ss->__rax); S(REG_RBX, ss->__rbx); S(REG_RCX, ss->__rcx); S(REG_RDX, ss->__rdx);
-    S(REG_RDI, ss->__rdi); S(REG_RSI, ss->__rsi); S(REG_RBP, ss->__rbp); S(REG_RSP, ss->__rsp);
-    S(REG_R8, ss->__r8); S(REG_R9, ss->__r9); S(REG_R10, ss->__r10); S(REG_R11, ss->__r11);
-    S(REG_R12, ss->__r12); S(REG_R13, ss->__r13); S(REG_R14, ss->__r14); S(REG_R15, ss->__r15);
-    S(REG_RIP, ss->__rip); S(REG_EFL, ss->__rflags);
-    if (lu->uc_mcontext.fpregs)
-        memcpy(lu->uc_mcontext.fpregs, (const char *)&f->uc.uc_mcontext->__fs + 8, 512);
+    mb_mcontext_from_darwin(lu, f->uc.uc_mcontext);
     sigset_t mask;
     set_to_linux(&f->uc.uc_sigmask, &mask);
     /* signals Darwin cannot name (real-time ones) keep their state */

@@ -16,9 +16,10 @@ from machbox.libsystem.core import (
     KERNEL_STACK_ARGUMENTS,
     KERNEL_WIDE_RESULTS,
 )
+from machbox.libsystem.mach import NO_ERRNO_THUNK
 from machbox.libsystem.registry import DIRECT, UNIMPLEMENTED, DarwinError, Export
 
-_UNWRAPPED = KERNEL_NOT_SYSCALLS | KERNEL_STACK_ARGUMENTS
+_UNWRAPPED = KERNEL_NOT_SYSCALLS | KERNEL_STACK_ARGUMENTS | NO_ERRNO_THUNK
 
 
 class Binding:
@@ -172,6 +173,10 @@ class Binder:
                     return Binding(addr, DIRECT, library)
             if library == "libicucore":
                 addr = self.icu_symbol(name)
+                # Apple's libicucore also exports the C++ runtime's operators (__Znam...)
+                # that programs linked against it bind there
+                if not addr and name.startswith("__Z"):
+                    addr = self.host_symbol("libc++", "=", name)
                 if addr:
                     return Binding(addr, DIRECT, library)
             if self.table.knows(library):

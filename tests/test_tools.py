@@ -127,3 +127,28 @@ def test_defaults_round_trips_through_plistlib(machbox_cmd, tmp_path):
     byhost = list((tmp_path / "Library/Preferences/ByHost").iterdir())
     assert len(byhost) == 1 and byhost[0].name.startswith("com.example.app.")
     assert d("-currentHost", "read", "com.example.app", "Here").stdout == "0\n"
+
+
+def test_defaults_and_cfpreferences_agree(machbox_cmd, built, tmp_path):
+    """What `defaults write` stores a Mach-O program reads with CFPreferencesCopyAppValue,
+    and what the program stores with CFPreferencesSetAppValue `defaults read` shows."""
+    import os
+
+    from zigbuild import MACOS
+
+    program = str(built[("darwin_cfprefs", MACOS)])
+    env = dict(os.environ, HOME=str(tmp_path))
+
+    def run(*args):
+        return subprocess.run(machbox_cmd + list(args), capture_output=True, text=True,
+                              timeout=60, env=env)
+
+    for args in (["com.example.tool", "greeting", "hi there"],
+                 ["com.example.tool", "level", "-int", "7"], ["-g", "AppleLocale", "en_GB"]):
+        assert run("tool", "defaults", "write", *args).returncode == 0
+    assert run("run", program, "read", "com.example.tool", "greeting").stdout == "hi there\n"
+    assert run("run", program, "read", "com.example.tool", "level").stdout == "7\n"
+    # the global domain answers for every application
+    assert run("run", program, "read", "com.example.tool", "AppleLocale").stdout == "en_GB\n"
+    assert run("run", program).returncode == 0  # stores com.machbox.test's values
+    assert run("tool", "defaults", "read", "com.machbox.test", "enabled").stdout == "YES\n"

@@ -38,6 +38,16 @@ _CF = [
     # the run loop (the main dispatch queue's)
     "CFRunLoopGetTypeID", "CFRunLoopGetMain", "CFRunLoopGetCurrent", "CFRunLoopRun",
     "CFRunLoopRunInMode", "CFRunLoopStop", "CFRunLoopWakeUp", "CFRunLoopIsWaiting",
+    # property lists, XML and binary (native/cfplist.c)
+    "CFPropertyListCreateWithData", "CFPropertyListCreateFromXMLData",
+    "CFPropertyListCreateData", "CFPropertyListCreateXMLData", "CFPropertyListCreateDeepCopy",
+    "CFPropertyListIsValid",
+    # preferences shared with `defaults` (native/cfprefs.c)
+    "CFPreferencesCopyValue", "CFPreferencesCopyAppValue", "CFPreferencesSetValue",
+    "CFPreferencesSetAppValue", "CFPreferencesSetMultiple", "CFPreferencesAppSynchronize",
+    "CFPreferencesSynchronize", "CFPreferencesAppValueIsForced",
+    "CFPreferencesGetAppBooleanValue", "CFPreferencesGetAppIntegerValue",
+    "CFPreferencesCopyKeyList", "CFPreferencesCopyMultiple",
 ]
 
 _CF_DATA = [
@@ -49,7 +59,9 @@ _CF_DATA = [
     "kCFErrorDomainPOSIX", "kCFErrorDomainOSStatus", "kCFErrorDomainMach", "kCFErrorDomainCocoa",
     "kCFErrorDescriptionKey", "kCFErrorLocalizedDescriptionKey",
     "kCFErrorLocalizedFailureReasonKey", "kCFErrorUnderlyingErrorKey", "kCFRunLoopDefaultMode",
-    "kCFRunLoopCommonModes",
+    "kCFRunLoopCommonModes", "kCFPreferencesAnyApplication", "kCFPreferencesCurrentApplication",
+    "kCFPreferencesAnyHost", "kCFPreferencesCurrentHost", "kCFPreferencesAnyUser",
+    "kCFPreferencesCurrentUser",
 ]
 
 _SECURITY = ["SecRandomCopyBytes", "kSecRandomDefault", "SecCertificateGetTypeID",

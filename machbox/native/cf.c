@@ -623,6 +623,9 @@ MB_EXPORT CFHashCode mb_CFHash(CFTypeRef o)
     return (CFHashCode)(uintptr_t)o >> 4;
 }
 
+static int collections_equal(CFTypeRef a, CFTypeRef b);
+static double date_of(CFTypeRef d);
+
 MB_EXPORT int mb_CFEqual(CFTypeRef a, CFTypeRef b)
 {
     if (a == b)
@@ -640,6 +643,11 @@ MB_EXPORT int mb_CFEqual(CFTypeRef a, CFTypeRef b)
         const struct cfdata *x = a, *y = b;
         return x->length == y->length && memcmp(x->bytes, y->bytes, (size_t)x->length) == 0;
     }
+    case TYPE_DATE:
+        return date_of(a) == date_of(b);
+    case TYPE_ARRAY:
+    case TYPE_DICTIONARY:
+        return collections_equal(a, b);
     default:
         return 0;
     }
@@ -864,6 +872,26 @@ MB_EXPORT const void *mb_CFDictionaryGetValue(const struct collection *c, const 
     return i >= 0 ? c->values[i] : NULL;
 }
 
+/* Arrays: equal elements in order; dictionaries: the same keys with equal values. */
+static int collections_equal(CFTypeRef a, CFTypeRef b)
+{
+    const struct collection *x = a, *y = b;
+    if (x->count != y->count)
+        return 0;
+    for (CFIndex i = 0; i < x->count; i++) {
+        if (!x->keys) {
+            if (!mb_CFEqual(x->values[i], y->values[i]))
+                return 0;
+            continue;
+        }
+        const void *other = mb_CFDictionaryGetValue(b, x->keys[i]);
+        if (!other || !mb_CFEqual(x->values[i], other))
+            return 0;
+    }
+    return 1;
+}
+
+
 MB_EXPORT int mb_CFDictionaryGetValueIfPresent(const struct collection *c, const void *k,
                                                const void **out)
 {
@@ -991,6 +1019,7 @@ MB_EXPORT void *mb_CFDateCreate(const void *alloc, CFAbsoluteTime at)
 }
 
 MB_EXPORT CFAbsoluteTime mb_CFDateGetAbsoluteTime(const struct cfdate *d) { return d->at; }
+static double date_of(CFTypeRef d) { return ((const struct cfdate *)d)->at; }
 
 MB_EXPORT CFIndex mb_CFDateCompare(const struct cfdate *a, const struct cfdate *b, void *ctx)
 {

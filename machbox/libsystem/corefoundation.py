@@ -1,7 +1,10 @@
-"""CoreFoundation's object model and value types, and SystemConfiguration's proxy query
-(native/cf.c): time zones, dates, errors, file URLs and the run loop too; Security's
-certificates, system roots and keychain (native/security.c) and trust evaluation over the
-host's OpenSSL (native/sectrust.c); CoreServices' FSEvents (native/fsevents.c)."""
+"""The Apple frameworks CLI tools call. CoreFoundation's object model and value types, and
+SystemConfiguration's proxy query (native/cf.c): time zones, dates, errors, file URLs, the
+run loop, sets; property lists and preferences (cfplist.c, cfprefs.c), formats (cfformat.c),
+bundles and locales (cfbundle.c); Security's certificates, system roots and keychain
+(security.c) and trust evaluation over the host's OpenSSL (sectrust.c); CoreServices'
+FSEvents (fsevents.c) and LaunchServices, SystemConfiguration's names and reachability and
+IOKit's empty registry (services.c)."""
 
 _CF = [
     "CFGetTypeID", "CFRetain", "CFRelease", "CFGetRetainCount", "CFEqual", "CFHash",
@@ -48,6 +51,21 @@ _CF = [
     "CFPreferencesSynchronize", "CFPreferencesAppValueIsForced",
     "CFPreferencesGetAppBooleanValue", "CFPreferencesGetAppIntegerValue",
     "CFPreferencesCopyKeyList", "CFPreferencesCopyMultiple",
+    # sets (native/cf.c), formats and descriptions (native/cfformat.c)
+    "CFSetGetTypeID", "CFSetCreate", "CFSetCreateMutable", "CFSetCreateCopy",
+    "CFSetCreateMutableCopy", "CFSetGetCount", "CFSetContainsValue", "CFSetGetValue",
+    "CFSetGetValueIfPresent", "CFSetGetValues", "CFSetAddValue", "CFSetSetValue",
+    "CFSetRemoveValue", "CFSetRemoveAllValues", "CFSetApplyFunction",
+    "CFStringCreateWithFormat", "CFStringCreateWithFormatAndArguments", "CFCopyDescription",
+    "CFShow",
+    # bundles and locales (native/cfbundle.c)
+    "CFBundleGetTypeID", "CFBundleGetMainBundle", "CFBundleGetInfoDictionary",
+    "CFBundleGetValueForInfoDictionaryKey", "CFBundleGetIdentifier",
+    "CFBundleGetBundleWithIdentifier", "CFBundleCopyBundleURL", "CFBundleCopyExecutableURL",
+    "CFBundleCopyResourcesDirectoryURL", "CFBundleCopyResourceURL", "CFBundleGetVersionNumber",
+    "CFLocaleGetTypeID", "CFLocaleCopyCurrent", "CFLocaleGetSystem", "CFLocaleCreate",
+    "CFLocaleGetIdentifier", "CFLocaleCreateCanonicalLocaleIdentifierFromString",
+    "CFLocaleGetValue", "CFLocaleCopyPreferredLanguages",
 ]
 
 _CF_DATA = [
@@ -61,7 +79,12 @@ _CF_DATA = [
     "kCFErrorLocalizedFailureReasonKey", "kCFErrorUnderlyingErrorKey", "kCFRunLoopDefaultMode",
     "kCFRunLoopCommonModes", "kCFPreferencesAnyApplication", "kCFPreferencesCurrentApplication",
     "kCFPreferencesAnyHost", "kCFPreferencesCurrentHost", "kCFPreferencesAnyUser",
-    "kCFPreferencesCurrentUser",
+    "kCFPreferencesCurrentUser", "kCFTypeSetCallBacks", "kCFCopyStringSetCallBacks",
+    "kCFBundleIdentifierKey", "kCFBundleVersionKey", "kCFBundleNameKey",
+    "kCFBundleExecutableKey", "kCFBundleInfoDictionaryVersionKey",
+    "kCFBundleDevelopmentRegionKey", "kCFLocaleIdentifier", "kCFLocaleLanguageCode",
+    "kCFLocaleCountryCode", "kCFLocaleDecimalSeparator", "kCFLocaleGroupingSeparator",
+    "kCFLocaleUsesMetricSystem", "kCFLocaleCurrencyCode",
 ]
 
 _SECURITY = ["SecRandomCopyBytes", "kSecRandomDefault", "SecCertificateGetTypeID",
@@ -106,13 +129,39 @@ _SC = [
     "kSCPropNetProxiesExceptionsList", "kSCPropNetProxiesExcludeSimpleHostnames",
     "kSCPropNetProxiesSOCKSEnable", "kSCPropNetProxiesSOCKSProxy", "kSCPropNetProxiesSOCKSPort",
     "kSCDynamicStoreUseSessionKeys",
+    # names and reachability (native/services.c)
+    "SCDynamicStoreCopyComputerName", "SCDynamicStoreCopyLocalHostName",
+    "SCPreferencesCopyComputerName", "SCNetworkReachabilityGetTypeID",
+    "SCNetworkReachabilityCreateWithName", "SCNetworkReachabilityCreateWithAddress",
+    "SCNetworkReachabilityGetFlags", "SCNetworkReachabilitySetCallback",
+    "SCNetworkReachabilityScheduleWithRunLoop", "SCNetworkReachabilityUnscheduleFromRunLoop",
+    "SCNetworkReachabilitySetDispatchQueue",
 ]
 
-EMULATED = {f"_{n}" for n in _CF + _CF_DATA + _SC + _SECURITY + _FSEVENTS}
+# CoreServices' LaunchServices: no application handles anything (native/services.c)
+_LAUNCH_SERVICES = [
+    "LSCopyDefaultApplicationURLForURL", "LSCopyDefaultApplicationURLForContentType",
+    "LSCopyApplicationURLsForURL", "LSCopyDefaultHandlerForURLScheme", "LSOpenCFURLRef",
+    "LSSetDefaultHandlerForURLScheme",
+]
+
+# IOKit: a machine with no such device (native/services.c)
+_IOKIT = [
+    "kIOMasterPortDefault", "kIOMainPortDefault", "IOMasterPort", "IOServiceMatching",
+    "IOServiceNameMatching", "IOBSDNameMatching", "IOServiceGetMatchingService",
+    "IOServiceGetMatchingServices", "IOIteratorNext", "IOObjectRelease", "IOObjectRetain",
+    "IORegistryGetRootEntry", "IORegistryEntryCreateCFProperty",
+    "IORegistryEntryCreateCFProperties", "IORegistryEntrySearchCFProperty",
+    "IOPMAssertionCreateWithName", "IOPMAssertionRelease",
+]
+
+EMULATED = {f"_{n}" for n in _CF + _CF_DATA + _SC + _SECURITY + _FSEVENTS + _LAUNCH_SERVICES
+            + _IOKIT}
 
 EXPORTS = {
     "CoreFoundation": {f"_{n}": f"mb_{n}" for n in _CF + _CF_DATA},
     "SystemConfiguration": {f"_{n}": f"mb_{n}" for n in _SC},
     "Security": {f"_{n}": f"mb_{n}" for n in _SECURITY},
-    "CoreServices": {f"_{n}": f"mb_{n}" for n in _FSEVENTS},
+    "CoreServices": {f"_{n}": f"mb_{n}" for n in _FSEVENTS + _LAUNCH_SERVICES},
+    "IOKit": {**{f"_{n}": f"mb_{n}" for n in _IOKIT}, "_IOMainPort": "mb_IOMasterPort"},
 }

@@ -36,7 +36,7 @@ enum {
 };
 
 enum { TYPE_STRING = 7, TYPE_BOOLEAN = 21, TYPE_NUMBER = 22, TYPE_DATA = 20, TYPE_ARRAY = 19,
-       TYPE_DICTIONARY = 18, TYPE_DATE = 42, TYPE_ERROR = 37, TYPE_ALLOCATOR = 2,
+       TYPE_DICTIONARY = 18, TYPE_SET = 17, TYPE_DATE = 42, TYPE_ERROR = 37, TYPE_ALLOCATOR = 2,
        TYPE_SCSTORE = 300 };
 
 struct cfclass {
@@ -647,6 +647,7 @@ MB_EXPORT int mb_CFEqual(CFTypeRef a, CFTypeRef b)
         return date_of(a) == date_of(b);
     case TYPE_ARRAY:
     case TYPE_DICTIONARY:
+    case TYPE_SET:
         return collections_equal(a, b);
     default:
         return 0;
@@ -696,6 +697,8 @@ static void coll_finalize(void *p)
 
 static const struct cfclass array_class = {TYPE_ARRAY, "CFArray", coll_finalize};
 static const struct cfclass dict_class = {TYPE_DICTIONARY, "CFDictionary", coll_finalize};
+/* a set is a dictionary whose keys are its values */
+static const struct cfclass set_class = {TYPE_SET, "CFSet", coll_finalize};
 
 static struct collection *coll_new(const struct cfclass *cls, const struct callbacks *kcb,
                                    const struct callbacks *vcb, CFIndex cap)
@@ -707,9 +710,9 @@ static struct collection *coll_new(const struct cfclass *cls, const struct callb
     if (vcb) c->vcb = *vcb;
     c->cap = cap > 4 ? cap : 4;
     c->values = calloc((size_t)c->cap, sizeof(void *));
-    if (cls == &dict_class)
+    if (cls != &array_class)
         c->keys = calloc((size_t)c->cap, sizeof(void *));
-    if (!c->values || (cls == &dict_class && !c->keys)) {
+    if (!c->values || (cls != &array_class && !c->keys)) {
         free(c->values);
         free(c->keys);
         free(c);
@@ -917,6 +920,105 @@ MB_EXPORT void mb_CFDictionaryGetKeysAndValues(const struct collection *c, const
         if (vals)
             vals[i] = c->values[i];
     }
+}
+
+/* ---- CFSet ----------------------------------------------------------------------------------- */
+
+MB_EXPORT const struct callbacks mb_kCFTypeSetCallBacks = {0, cb_retain, cb_release, 0, mb_CFEqual, mb_CFHash};
+MB_EXPORT const struct callbacks mb_kCFCopyStringSetCallBacks = {0, cb_retain, cb_release, 0, mb_CFEqual, mb_CFHash};
+
+MB_EXPORT CFTypeID mb_CFSetGetTypeID(void) { return TYPE_SET; }
+
+MB_EXPORT void *mb_CFSetCreateMutable(const void *alloc, CFIndex cap, const struct callbacks *cb)
+{
+    (void)alloc;
+    struct collection *c = coll_new(&set_class, cb, cb, cap);
+    if (c)
+        c->mutable_ = 1;
+    return c;
+}
+
+MB_EXPORT void mb_CFSetAddValue(struct collection *c, const void *v)
+{
+    if (dict_find(c, v) < 0)
+        mb_CFDictionarySetValue(c, v, v);
+}
+
+MB_EXPORT void mb_CFSetSetValue(struct collection *c, const void *v)
+{
+    mb_CFDictionaryRemoveValue(c, v);
+    mb_CFDictionarySetValue(c, v, v);
+}
+
+MB_EXPORT void *mb_CFSetCreate(const void *alloc, const void **values, CFIndex n,
+                               const struct callbacks *cb)
+{
+    struct collection *c = mb_CFSetCreateMutable(alloc, n, cb);
+    for (CFIndex i = 0; c && i < n; i++)
+        mb_CFSetAddValue(c, values[i]);
+    if (c)
+        c->mutable_ = 0;
+    return c;
+}
+
+MB_EXPORT void *mb_CFSetCreateMutableCopy(const void *alloc, CFIndex cap, const struct collection *s)
+{
+    struct collection *c = mb_CFSetCreateMutable(alloc, cap, &s->vcb);
+    for (CFIndex i = 0; c && i < s->count; i++)
+        mb_CFSetAddValue(c, s->values[i]);
+    return c;
+}
+
+MB_EXPORT void *mb_CFSetCreateCopy(const void *alloc, const struct collection *s)
+{
+    struct collection *c = mb_CFSetCreateMutableCopy(alloc, s->count, s);
+    if (c)
+        c->mutable_ = 0;
+    return c;
+}
+
+MB_EXPORT CFIndex mb_CFSetGetCount(const struct collection *c) { return c ? c->count : 0; }
+
+MB_EXPORT int mb_CFSetContainsValue(const struct collection *c, const void *v)
+{
+    return dict_find(c, v) >= 0;
+}
+
+MB_EXPORT const void *mb_CFSetGetValue(const struct collection *c, const void *v)
+{
+    CFIndex i = dict_find(c, v);
+    return i >= 0 ? c->values[i] : NULL;
+}
+
+MB_EXPORT int mb_CFSetGetValueIfPresent(const struct collection *c, const void *v, const void **out)
+{
+    CFIndex i = dict_find(c, v);
+    if (i >= 0 && out)
+        *out = c->values[i];
+    return i >= 0;
+}
+
+MB_EXPORT void mb_CFSetGetValues(const struct collection *c, const void **out)
+{
+    memcpy(out, c->values, sizeof(void *) * (size_t)c->count);
+}
+
+MB_EXPORT void mb_CFSetRemoveValue(struct collection *c, const void *v)
+{
+    mb_CFDictionaryRemoveValue(c, v);
+}
+
+MB_EXPORT void mb_CFSetRemoveAllValues(struct collection *c)
+{
+    while (c->count)
+        mb_CFDictionaryRemoveValue(c, c->keys[c->count - 1]);
+}
+
+MB_EXPORT void mb_CFSetApplyFunction(const struct collection *c, void (*fn)(const void *, void *),
+                                     void *ctx)
+{
+    for (CFIndex i = 0; i < c->count; i++)
+        fn(c->values[i], ctx);
 }
 
 /* ---- allocators and time constants ---------------------------------------------------------- */
@@ -1421,10 +1523,17 @@ MB_EXPORT int mb_SecRandomCopyBytes(const void *rnd, size_t count, void *bytes)
 
 /* ---- classes defined outside this file (Security's certificates) -------------------------- */
 
+/* The class name CFCopyDescription shows ("CFArray", "SecCertificate"...). */
+MB_HIDDEN const char *mb_cf_class_name(const void *o)
+{
+    const struct cfbase *b = o;
+    return b && b->isa && b->isa->name ? b->isa->name : "CFType";
+}
+
 MB_HIDDEN void *mb_cf_object_new(unsigned long type, const char *name, size_t size,
                                  void (*finalize)(void *))
 {
-    static struct cfclass classes[16];
+    static struct cfclass classes[64];
     static int count;
     static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
     pthread_mutex_lock(&lock);
@@ -1432,7 +1541,7 @@ MB_HIDDEN void *mb_cf_object_new(unsigned long type, const char *name, size_t si
     while (i < count && classes[i].type != type)
         i++;
     if (i == count) {
-        if (count == 16) {
+        if (count == 64) {
             pthread_mutex_unlock(&lock);
             return NULL;
         }

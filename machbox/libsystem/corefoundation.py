@@ -41,6 +41,13 @@ _CF = [
     # the run loop (the main dispatch queue's)
     "CFRunLoopGetTypeID", "CFRunLoopGetMain", "CFRunLoopGetCurrent", "CFRunLoopRun",
     "CFRunLoopRunInMode", "CFRunLoopStop", "CFRunLoopWakeUp", "CFRunLoopIsWaiting",
+    # its timers and version-0 sources (native/cfrunloop.c)
+    "CFRunLoopTimerGetTypeID", "CFRunLoopTimerCreate", "CFRunLoopAddTimer",
+    "CFRunLoopTimerInvalidate", "CFRunLoopRemoveTimer", "CFRunLoopTimerIsValid",
+    "CFRunLoopContainsTimer", "CFRunLoopTimerGetNextFireDate", "CFRunLoopTimerGetInterval",
+    "CFRunLoopTimerSetNextFireDate", "CFRunLoopSourceGetTypeID", "CFRunLoopSourceCreate",
+    "CFRunLoopAddSource", "CFRunLoopRemoveSource", "CFRunLoopSourceSignal",
+    "CFRunLoopSourceInvalidate", "CFRunLoopSourceIsValid", "CFRunLoopContainsSource",
     # property lists, XML and binary (native/cfplist.c)
     "CFPropertyListCreateWithData", "CFPropertyListCreateFromXMLData",
     "CFPropertyListCreateData", "CFPropertyListCreateXMLData", "CFPropertyListCreateDeepCopy",

@@ -14,7 +14,7 @@ _LIBMACHO = ["getsectiondata", "getsegmentdata", "getsectbynamefromheader_64",
              "getsectdatafromheader_64", "getsectbyname", "getsegbyname", "getsectdata"]
 
 EMULATED = {"_dlopen", "_dlsym", "_dlclose", "_dlerror", "_dladdr", "_dlopen_preflight",
-            *(f"_{n}" for n in _LIBMACHO)}
+            "_backtrace_symbols", "_backtrace_symbols_fd", *(f"_{n}" for n in _LIBMACHO)}
 
 EXPORTS = {
     "libSystem": {
@@ -24,6 +24,9 @@ EXPORTS = {
         "_dlerror": "py:dlerror",
         "_dladdr": "py:dladdr",
         "_dlopen_preflight": "py:dlopen_preflight",
+        # libsystem_c's, but they are dladdr with formatting
+        "_backtrace_symbols": "py:backtrace_symbols",
+        "_backtrace_symbols_fd": "py:backtrace_symbols_fd",
         # libmacho: segments and sections of loaded images (native/dyld.c)
         **{f"_{n}": f"mb_{n}" for n in _LIBMACHO},
     },
@@ -113,3 +116,50 @@ def dladdr(a) -> int:
     native.write(a.u(1), struct.pack("<4Q", _process.cstring(fname), fbase,
                                      _process.cstring(sname) if sname else 0, saddr))
     return 1
+
+
+def _frame_line(frame: int, addr: int) -> bytes:
+    """One frame as Libc's backtrace_symbols writes it: number, image, address, symbol and
+    offset (the image and its base when there is no symbol)."""
+    info = _process.dladdr(addr) if _process else None
+    image, symbol, offset = "???", "0x0", addr
+    if info is not None:
+        fname, fbase, sname, saddr = info
+        image = fname.rsplit("/", 1)[-1]
+        if sname:
+            symbol, offset = sname, addr - saddr
+        else:
+            symbol, offset = image, addr - fbase
+    return f"{frame:<4d}{image:<35s} 0x{addr:016x} {symbol} + {offset}".encode()
+
+
+def _frames(a) -> list[int]:
+    n = max(0, a.i32(1))
+    raw = a.native.read(a.u(0), 8 * n) if n else b""
+    return list(struct.unpack(f"<{n}Q", raw))
+
+
+@python
+def backtrace_symbols(a) -> int:
+    """An array of strings in one malloc'd block the caller frees with free()."""
+    lines = [_frame_line(i, addr) + b"\0" for i, addr in enumerate(_frames(a))]
+    table = 8 * len(lines)
+    block = a.native.strdup(b"\0" * (table + sum(map(len, lines))))
+    pointers, at = [], block + table
+    for line in lines:
+        pointers.append(at)
+        at += len(line)
+    a.native.write(block, struct.pack(f"<{len(lines)}Q", *pointers) + b"".join(lines))
+    return block
+
+
+@python
+def backtrace_symbols_fd(a) -> int:
+    import os
+
+    text = b"".join(_frame_line(i, addr) + b"\n" for i, addr in enumerate(_frames(a)))
+    try:
+        os.write(a.i32(2), text)
+    except OSError:
+        pass
+    return 0

@@ -6,7 +6,7 @@ _BRIDGED = [
     "send", "recv", "sendto", "recvfrom", "sendmsg", "recvmsg", "setsockopt", "getsockopt",
     "inet_pton", "inet_ntop", "getaddrinfo", "freeaddrinfo", "getnameinfo", "gai_strerror",
     "gethostbyname", "gethostbyname2", "gethostbyaddr", "getifaddrs", "freeifaddrs",
-    "sendfile", "poll",
+    "sendfile", "poll", "sendmsg_x", "recvmsg_x",
 ]
 
 EMULATED: set[str] = set()

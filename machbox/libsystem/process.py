@@ -78,7 +78,13 @@ EXPORTS["libSystem"].update({
     "_siglongjmp": "mb_siglongjmp",
 })
 
-EMULATED |= {"_notify_is_valid_token"}
-EXPORTS["libSystem"]["_notify_is_valid_token"] = "mb_notify_is_valid_token"
+# libnotify without notifyd and dns_sd without mDNSResponder (native/misc.c)
+_NOTIFY = ["notify_is_valid_token", "notify_register_check", "notify_register_dispatch",
+           "notify_register_file_descriptor", "notify_check", "notify_post", "notify_set_state",
+           "notify_get_state", "notify_cancel", "DNSServiceCreateConnection",
+           "DNSServiceQueryRecord", "DNSServiceGetAddrInfo", "DNSServiceRefSockFD",
+           "DNSServiceProcessResult", "DNSServiceRefDeallocate"]
+EMULATED |= {f"_{n}" for n in _NOTIFY}
+EXPORTS["libSystem"].update({f"_{n}": f"mb_{n}" for n in _NOTIFY})
 EMULATED |= {"_xpc_date_create_from_current"}
 EXPORTS["libSystem"]["_xpc_date_create_from_current"] = "mb_xpc_date_create_from_current"

@@ -6,6 +6,10 @@
 #include "translate.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <sys/auxv.h>
 #include <sys/random.h>
@@ -120,8 +124,178 @@ MB_EXPORT int mb_CCRandomGenerateBytes(void *buf, size_t n)
 /* Set-id programs don't run under machbox; AT_SECURE says whether the host thinks so. */
 MB_EXPORT int mb_issetugid(void) { return getauxval(AT_SECURE) ? 1 : 0; }
 
-/* libnotify without a notification server: no token is ever registered, so none is valid. */
-MB_EXPORT int mb_notify_is_valid_token(int token) { (void)token; return 0; }
+/* ---- libnotify without notifyd --------------------------------------------------------------
+ * Registrations succeed and are remembered, so tokens are valid and their state can be set
+ * and read; no other process posts here, so a registration hears only its own process's
+ * notify_post (delivered to file descriptors and checks; dispatch handlers never run). */
+
+#define NOTIFY_STATUS_OK 0
+#define NOTIFY_STATUS_INVALID_TOKEN 2
+#define MAX_TOKENS 256
+
+static struct registration {
+    char name[128];
+    int used, check_pending, fd_write, fd_read, token_in_fd;
+    uint64_t state;
+} tokens[MAX_TOKENS];
+static pthread_mutex_t notify_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int register_name(const char *name, int *token)
+{
+    pthread_mutex_lock(&notify_lock);
+    int t = 0;
+    while (t < MAX_TOKENS && tokens[t].used)
+        t++;
+    if (t == MAX_TOKENS) {
+        pthread_mutex_unlock(&notify_lock);
+        return 1000000; /* NOTIFY_STATUS_FAILED */
+    }
+    tokens[t] = (struct registration){.used = 1, .check_pending = 1, .fd_write = -1,
+                                      .fd_read = -1};
+    snprintf(tokens[t].name, sizeof tokens[t].name, "%s", name ? name : "");
+    pthread_mutex_unlock(&notify_lock);
+    *token = t;
+    return NOTIFY_STATUS_OK;
+}
+
+static struct registration *registration_of(int token)
+{
+    return token >= 0 && token < MAX_TOKENS && tokens[token].used ? &tokens[token] : NULL;
+}
+
+MB_EXPORT int mb_notify_is_valid_token(int token) { return registration_of(token) != NULL; }
+
+MB_EXPORT uint32_t mb_notify_register_check(const char *name, int *token)
+{
+    return (uint32_t)register_name(name, token);
+}
+
+MB_EXPORT uint32_t mb_notify_register_dispatch(const char *name, int *token, void *queue,
+                                               void *handler)
+{
+    (void)queue, (void)handler;
+    return (uint32_t)register_name(name, token);
+}
+
+/* A pipe whose read end becomes readable (the token, 4 bytes big-endian) on each post. */
+MB_EXPORT uint32_t mb_notify_register_file_descriptor(const char *name, int *fd, int flags,
+                                                      int *token)
+{
+    int p[2];
+    (void)flags; /* NOTIFY_REUSE: every registration gets its own pipe here */
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
+        return 1000000;
+    uint32_t r = (uint32_t)register_name(name, token);
+    if (r != NOTIFY_STATUS_OK) {
+        close(p[0]);
+        close(p[1]);
+        return r;
+    }
+    tokens[*token].fd_read = p[0];
+    tokens[*token].fd_write = p[1];
+    *fd = p[0];
+    return NOTIFY_STATUS_OK;
+}
+
+MB_EXPORT uint32_t mb_notify_check(int token, int *check)
+{
+    struct registration *r = registration_of(token);
+    if (!r)
+        return NOTIFY_STATUS_INVALID_TOKEN;
+    *check = __atomic_exchange_n(&r->check_pending, 0, __ATOMIC_ACQ_REL);
+    return NOTIFY_STATUS_OK;
+}
+
+MB_EXPORT uint32_t mb_notify_post(const char *name)
+{
+    pthread_mutex_lock(&notify_lock);
+    for (int t = 0; t < MAX_TOKENS; t++) {
+        if (!tokens[t].used || strcmp(tokens[t].name, name ? name : ""))
+            continue;
+        tokens[t].check_pending = 1;
+        if (tokens[t].fd_write >= 0) {
+            uint32_t be = __builtin_bswap32((uint32_t)t);
+            (void)!write(tokens[t].fd_write, &be, sizeof be);
+        }
+    }
+    pthread_mutex_unlock(&notify_lock);
+    errno = 0;
+    return NOTIFY_STATUS_OK;
+}
+
+MB_EXPORT uint32_t mb_notify_set_state(int token, uint64_t state)
+{
+    struct registration *r = registration_of(token);
+    if (!r)
+        return NOTIFY_STATUS_INVALID_TOKEN;
+    r->state = state;
+    return NOTIFY_STATUS_OK;
+}
+
+MB_EXPORT uint32_t mb_notify_get_state(int token, uint64_t *state)
+{
+    struct registration *r = registration_of(token);
+    if (!r)
+        return NOTIFY_STATUS_INVALID_TOKEN;
+    *state = r->state;
+    return NOTIFY_STATUS_OK;
+}
+
+MB_EXPORT uint32_t mb_notify_cancel(int token)
+{
+    pthread_mutex_lock(&notify_lock);
+    struct registration *r = registration_of(token);
+    if (r) {
+        if (r->fd_write >= 0)
+            close(r->fd_write);
+        r->used = 0;
+    }
+    pthread_mutex_unlock(&notify_lock);
+    return r ? NOTIFY_STATUS_OK : NOTIFY_STATUS_INVALID_TOKEN;
+}
+
+/* ---- dns_sd without mDNSResponder: every call answers kDNSServiceErr_ServiceNotRunning, as
+ * on a Mac whose daemon is gone; callers (Bun's dns module) report or fall back to
+ * getaddrinfo. */
+
+#define kDNSServiceErr_ServiceNotRunning (-65563)
+
+MB_EXPORT int32_t mb_DNSServiceCreateConnection(void **ref)
+{
+    if (ref)
+        *ref = NULL;
+    return kDNSServiceErr_ServiceNotRunning;
+}
+
+MB_EXPORT int32_t mb_DNSServiceQueryRecord(void **ref, uint32_t flags, uint32_t iface,
+                                           const char *name, uint16_t type, uint16_t cls,
+                                           void *callback, void *context)
+{
+    (void)flags, (void)iface, (void)name, (void)type, (void)cls, (void)callback, (void)context;
+    return mb_DNSServiceCreateConnection(ref);
+}
+
+MB_EXPORT int32_t mb_DNSServiceGetAddrInfo(void **ref, uint32_t flags, uint32_t iface,
+                                           uint32_t protocol, const char *name, void *callback,
+                                           void *context)
+{
+    (void)flags, (void)iface, (void)protocol, (void)name, (void)callback, (void)context;
+    return mb_DNSServiceCreateConnection(ref);
+}
+
+MB_EXPORT int mb_DNSServiceRefSockFD(void *ref)
+{
+    (void)ref;
+    return -1;
+}
+
+MB_EXPORT int32_t mb_DNSServiceProcessResult(void *ref)
+{
+    (void)ref;
+    return kDNSServiceErr_ServiceNotRunning;
+}
+
+MB_EXPORT void mb_DNSServiceRefDeallocate(void *ref) { (void)ref; }
 
 /* An XPC date object: Go's runtime creates one at start (a workaround for Apple's fork
  * handlers) and never looks inside. */

@@ -752,3 +752,69 @@ MB_EXPORT int mb_poll(struct pollfd *fds, nfds_t n, int timeout)
     }
     return r;
 }
+
+/* ---- sendmsg_x / recvmsg_x: Darwin's batches of datagrams ------------------------------------
+ * struct msghdr_x (XNU's private socket_private.h, so not in the SDK's headers the ABI
+ * tables are checked against) is msghdr plus msg_datalen, the bytes of each message. The
+ * first message waits as the flags say; the rest are taken only if they are there at once. */
+
+struct darwin_msghdr_x {
+    void *msg_name;
+    uint32_t msg_namelen;
+    struct iovec *msg_iov;
+    int32_t msg_iovlen;
+    void *msg_control;
+    uint32_t msg_controllen;
+    int32_t msg_flags;
+    size_t msg_datalen;
+};
+
+static struct darwin_msghdr msghdr_of(const struct darwin_msghdr_x *x)
+{
+    struct darwin_msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_name = x->msg_name;
+    m.msg_namelen = x->msg_namelen;
+    m.msg_iov = x->msg_iov;
+    m.msg_iovlen = x->msg_iovlen;
+    m.msg_control = x->msg_control;
+    m.msg_controllen = x->msg_controllen;
+    m.msg_flags = x->msg_flags;
+    return m;
+}
+
+MB_EXPORT ssize_t mb_recvmsg_x(int fd, struct darwin_msghdr_x *msgs, unsigned count, int flags)
+{
+    ssize_t got = 0;
+    for (unsigned i = 0; i < count; i++) {
+        struct darwin_msghdr m = msghdr_of(&msgs[i]);
+        ssize_t r = mb_recvmsg(fd, &m, i ? flags | (int)DARWIN_MSG_DONTWAIT : flags);
+        if (r < 0) {
+            if (got)
+                errno = 0;
+            return got ? got : -1;
+        }
+        msgs[i].msg_namelen = m.msg_namelen;
+        msgs[i].msg_controllen = m.msg_controllen;
+        msgs[i].msg_flags = m.msg_flags;
+        msgs[i].msg_datalen = (size_t)r;
+        got++;
+    }
+    return got;
+}
+
+MB_EXPORT ssize_t mb_sendmsg_x(int fd, const struct darwin_msghdr_x *msgs, unsigned count,
+                               int flags)
+{
+    ssize_t sent = 0;
+    for (unsigned i = 0; i < count; i++) {
+        struct darwin_msghdr m = msghdr_of(&msgs[i]);
+        if (mb_sendmsg(fd, &m, flags) < 0) {
+            if (sent)
+                errno = 0;
+            return sent ? sent : -1;
+        }
+        sent++;
+    }
+    return sent;
+}

@@ -114,6 +114,8 @@ static struct entry *entry_of(mach_port_t name)
 
 static mach_port_t name_of_index(uint32_t i) { return NAME_BASE + i * NAME_STEP; }
 
+static int is_ipc_name(mach_port_t name) { return name >= NAME_BASE; }
+
 /* A free name for `p` (whose reference the entry takes over), or 0. */
 static mach_port_t entry_new(struct port *p, uint32_t type)
 {
@@ -193,6 +195,7 @@ static mach_port_t insert_right(struct port *p, uint32_t type)
 struct carried {               /* a right in flight */
     struct port *port;
     uint32_t type;             /* R_SEND, R_SEND_ONCE, R_RECEIVE, or 0 for none */
+    mach_port_t kernel_name;   /* a task, thread or host port: passed through as it is */
 };
 
 struct kmsg {
@@ -277,6 +280,15 @@ static kern_return_t copyin_right(mach_port_t name, int disposition, struct carr
     *out = (struct carried){0};
     if (name == 0 || name == (mach_port_t)DARWIN_MACH_PORT_DEAD)
         return KR(KERN_SUCCESS);
+    if (!is_ipc_name(name)) {
+        /* the kernel objects' ports (task, thread, host, semaphores) are numbers every
+         * thread of the process knows by the same name: they travel as they are */
+        out->kernel_name = name;
+        out->type = disposition == DARWIN_MACH_MSG_TYPE_MAKE_SEND_ONCE ||
+                            disposition == DARWIN_MACH_MSG_TYPE_MOVE_SEND_ONCE
+                        ? R_SEND_ONCE : R_SEND;
+        return KR(KERN_SUCCESS);
+    }
     struct entry *e = entry_of(name);
     if (!e)
         return KR(KERN_INVALID_NAME);
@@ -343,8 +355,8 @@ static kern_return_t copyin_right(mach_port_t name, int disposition, struct carr
 static mach_port_t copyout_right(struct carried *c, int *msg_type)
 {
     if (!c->port) {
-        *msg_type = 0;
-        return 0;
+        *msg_type = c->kernel_name ? DARWIN_MACH_MSG_TYPE_PORT_SEND : 0;
+        return c->kernel_name;
     }
     uint32_t type = c->type;
     *msg_type = type == R_SEND        ? DARWIN_MACH_MSG_TYPE_PORT_SEND
@@ -889,8 +901,6 @@ static kern_return_t mod_refs(struct entry *e, int right, int delta)
 }
 
 /* ---- the mach_port_* calls --------------------------------------------------------------- */
-
-static int is_ipc_name(mach_port_t name) { return name >= NAME_BASE; }
 
 #define LOCKED(expr)                                                                          \
     do {                                                                                      \

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/select.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 typedef uint32_t darwin_sigset_t;
@@ -293,15 +294,41 @@ static int needs_trampoline(int dsig, void *handler)
     return watchers[dsig] > 0 && (handler == (void *)1 || default_ignored(dsig));
 }
 
+MB_HIDDEN int mb_exception_deliver(int lsig, siginfo_t *info, ucontext_t *uc);
+
+static int is_fault(int lsig)
+{
+    return lsig == SIGSEGV || lsig == SIGBUS || lsig == SIGILL || lsig == SIGFPE ||
+           lsig == SIGTRAP;
+}
+
+/* A fault nobody handles: the default action, as if machbox had never caught it. */
+static void default_fault_action(int lsig, const siginfo_t *info)
+{
+    signal(lsig, SIG_DFL);
+    if (lsig == SIGTRAP || info->si_code <= 0)
+        raise(lsig); /* re-running the instruction would not fault again */
+}
+
 static void mb_signal_trampoline(int lsig, siginfo_t *info, void *uc)
 {
     int saved_errno = errno;
     int dsig = mb_signal_to_darwin(lsig);
+    /* a fault goes to a Mach exception handler first, as XNU raises it before the signal */
+    if (is_fault(lsig) && info->si_code > 0 && mb_exception_deliver(lsig, info, uc)) {
+        errno = saved_errno;
+        return;
+    }
     if (watchers[dsig])
         mb_kqueue_signal_delivered(dsig);
     struct guest_handler h = handlers[dsig];
     if (h.flags & DARWIN_SA_RESETHAND)
         handlers[dsig].handler = NULL;
+    if (h.handler == NULL && is_fault(lsig)) {
+        default_fault_action(lsig, info);
+        errno = saved_errno;
+        return;
+    }
     if (h.handler == NULL || h.handler == (void *)1) {
         errno = saved_errno;
         return; /* reset or ignored meanwhile */
@@ -317,6 +344,25 @@ static void mb_signal_trampoline(int lsig, siginfo_t *info, void *uc)
         ((void (*)(int))h.handler)(dsig);
     }
     errno = saved_errno;
+}
+
+/* With Mach exception ports registered, faults must reach the trampoline even where the
+ * guest left the default disposition. */
+MB_HIDDEN void mb_signal_catch_faults(void)
+{
+    static const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
+    for (size_t i = 0; i < sizeof faults / sizeof *faults; i++) {
+        struct sigaction now;
+        if (sigaction(faults[i], NULL, &now) != 0 || now.sa_handler != SIG_DFL ||
+            (now.sa_flags & SA_SIGINFO))
+            continue;
+        struct sigaction la;
+        memset(&la, 0, sizeof la);
+        la.sa_sigaction = mb_signal_trampoline;
+        la.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+        sigemptyset(&la.sa_mask);
+        sigaction(faults[i], &la, NULL);
+    }
 }
 
 static int host_flags(int dflags)

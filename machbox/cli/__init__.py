@@ -61,7 +61,15 @@ run options:
   --timeout DURATION      end the program and every process it started after DURATION
                           (seconds, or a number with s/m/h/d) and exit 124
   --kill-after DURATION   with --timeout: SIGKILL what is left this long after the SIGTERM
-                          (default 1s)"""
+                          (default 1s)
+  --no-crash-report       a program that dies of a fault or abort writes no crash report
+                          (stderr and ~/Library/Logs/DiagnosticReports; MACHBOX_NO_CRASH_REPORT)
+  --wait-for-debugger     stop (SIGSTOP) before the program's first initialiser, printing
+                          the pid, so a debugger can attach; SIGCONT or the debugger goes on"""
+
+# run options that take no value, and the environment variable each sets for the guest
+_FLAGS = {"--no-crash-report": "MACHBOX_NO_CRASH_REPORT",
+          "--wait-for-debugger": "MACHBOX_WAIT_FOR_DEBUGGER"}
 
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -92,6 +100,9 @@ def _take_options(args: list[str]) -> dict[str, str] | int:
         if opt in ("-h", "--help"):
             print(USAGE)
             return 0
+        if opt in _FLAGS:
+            options[opt[2:]] = "1"
+            continue
         name, eq, value = opt.partition("=")
         if name not in ("--argv0", "--timeout", "--kill-after", "--prefix", "--root"):
             return fail(f"run: unknown option {opt}\n{USAGE}", EXIT_USAGE)
@@ -129,6 +140,9 @@ def cmd_run(args: list[str]) -> int:
     from machbox.loader.launch import launch
 
     argv = [argv0 if argv0 is not None else program] + args[1:]
+    for flag, variable in _FLAGS.items():
+        if flag[2:] in options:
+            os.environ[variable] = "1"  # read by the native part, kept by child programs
     prefix = open_prefix(options.get("prefix"))
     if isinstance(prefix, int):
         return prefix

@@ -102,41 +102,7 @@ MB_EXPORT void mb_exit(int status)
  * take a header return slid addresses (the image's __TEXT vmaddr is where the header
  * is); the older getsectdata* return the unslid address from the section record. */
 
-#define MB_LC_SEGMENT_64 0x19
-
-struct mb_segment_command_64 {
-    uint32_t cmd, cmdsize;
-    char segname[16];
-    uint64_t vmaddr, vmsize, fileoff, filesize;
-    int32_t maxprot, initprot;
-    uint32_t nsects, flags;
-};
-
-struct mb_section_64 {
-    char sectname[16], segname[16];
-    uint64_t addr, size;
-    uint32_t offset, align, reloff, nreloc, flags, reserved1, reserved2, reserved3;
-};
-
-struct mb_mach_header_64 {
-    uint32_t magic, cputype, cpusubtype, filetype, ncmds, sizeofcmds, flags, reserved;
-};
-
-static const struct mb_segment_command_64 *next_segment(const struct mb_mach_header_64 *mh,
-                                                       const struct mb_segment_command_64 *after)
-{
-    const char *p = after ? (const char *)after + after->cmdsize : (const char *)(mh + 1);
-    const char *end = (const char *)(mh + 1) + mh->sizeofcmds;
-    while (p + 8 <= end) {
-        const struct mb_segment_command_64 *c = (const void *)p;
-        if (c->cmdsize < 8)
-            return NULL;
-        if (c->cmd == MB_LC_SEGMENT_64)
-            return c;
-        p += c->cmdsize;
-    }
-    return NULL;
-}
+#include "macho_image.h"
 
 static intptr_t image_slide(const struct mb_mach_header_64 *mh)
 {
@@ -149,12 +115,7 @@ static intptr_t image_slide(const struct mb_mach_header_64 *mh)
 static const struct mb_segment_command_64 *find_segment(const struct mb_mach_header_64 *mh,
                                                        const char *segname)
 {
-    if (!mh)
-        return NULL;
-    for (const struct mb_segment_command_64 *s = next_segment(mh, NULL); s; s = next_segment(mh, s))
-        if (strncmp(s->segname, segname, 16) == 0)
-            return s;
-    return NULL;
+    return mh ? find_segment_named(mh, segname) : NULL;
 }
 
 MB_EXPORT const struct mb_section_64 *mb_getsectbynamefromheader_64(

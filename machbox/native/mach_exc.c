@@ -26,7 +26,7 @@ typedef int kern_return_t;
 MB_HIDDEN kern_return_t mb_ipc_copy_send(uint32_t name, void **port);
 MB_HIDDEN uint32_t mb_ipc_name_send(void *port);
 MB_HIDDEN void *mb_ipc_retain_send(void *port);
-MB_HIDDEN void mb_signal_catch_faults(void);
+MB_HIDDEN void mb_signal_catch_faults(int with_abort);
 MB_HIDDEN void mb_ipc_release_send(void *port);
 
 struct action {
@@ -151,7 +151,7 @@ static kern_return_t exchange(uint64_t thread, uint32_t mask, const struct repor
         r = set(thread, mask, port, behavior, flavor);
     pthread_mutex_unlock(&exc_lock);
     if (r == KR(KERN_SUCCESS) && set_new && port)
-        mb_signal_catch_faults(); /* faults must reach machbox to become exceptions */
+        mb_signal_catch_faults(0); /* faults must reach machbox to become exceptions */
     return r;
 }
 

@@ -433,6 +433,22 @@ static void restore_default_signals(void)
     signal(SIGINT, SIG_DFL);
 }
 
+MB_HIDDEN void mb_crash_reports_init(void);
+
+/* --wait-for-debugger: stop before the first initialiser; a debugger attaching (or SIGCONT)
+ * lets the program go on. The variable is dropped so programs it starts do not stop too. */
+static void wait_for_debugger(void)
+{
+    const char *wait = getenv("MACHBOX_WAIT_FOR_DEBUGGER");
+    if (!wait || !*wait || !strcmp(wait, "0"))
+        return;
+    unsetenv("MACHBOX_WAIT_FOR_DEBUGGER");
+    dprintf(STDERR_FILENO, "machbox: %s (pid %d) is waiting for a debugger: gdb -p %d, or "
+            "kill -CONT %d\n", mb_program.executable_path ? mb_program.executable_path : "",
+            (int)getpid(), (int)getpid(), (int)getpid());
+    raise(SIGSTOP);
+}
+
 typedef void (*init_fn)(int, char **, char **, char **, struct darwin_program_vars *);
 
 static void call_inits(const uint64_t *fns, Py_ssize_t n)
@@ -481,6 +497,8 @@ static PyObject *py_run(PyObject *self, PyObject *args)
     fflush(stderr);
     restore_default_stdio();
     restore_default_signals();
+    mb_crash_reports_init();
+    wait_for_debugger();
     Py_BEGIN_ALLOW_THREADS
     call_inits(fns, n);
     if (unixthread) {

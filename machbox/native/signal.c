@@ -302,9 +302,13 @@ static int is_fault(int lsig)
            lsig == SIGTRAP;
 }
 
-/* A fault nobody handles: the default action, as if machbox had never caught it. */
-static void default_fault_action(int lsig, const siginfo_t *info)
+MB_HIDDEN void mb_crash_report(int lsig, const siginfo_t *info, const ucontext_t *uc);
+
+/* A fault or abort nobody handles: a crash report, then the default action, as if machbox
+ * had never caught it. */
+static void default_fault_action(int lsig, const siginfo_t *info, const ucontext_t *uc)
 {
+    mb_crash_report(lsig, info, uc);
     signal(lsig, SIG_DFL);
     if (lsig == SIGTRAP || info->si_code <= 0)
         raise(lsig); /* re-running the instruction would not fault again */
@@ -324,8 +328,8 @@ static void mb_signal_trampoline(int lsig, siginfo_t *info, void *uc)
     struct guest_handler h = handlers[dsig];
     if (h.flags & DARWIN_SA_RESETHAND)
         handlers[dsig].handler = NULL;
-    if (h.handler == NULL && is_fault(lsig)) {
-        default_fault_action(lsig, info);
+    if (h.handler == NULL && (is_fault(lsig) || lsig == SIGABRT)) {
+        default_fault_action(lsig, info, uc);
         errno = saved_errno;
         return;
     }
@@ -346,12 +350,13 @@ static void mb_signal_trampoline(int lsig, siginfo_t *info, void *uc)
     errno = saved_errno;
 }
 
-/* With Mach exception ports registered, faults must reach the trampoline even where the
- * guest left the default disposition. */
-MB_HIDDEN void mb_signal_catch_faults(void)
+/* With Mach exception ports registered or crash reports on, faults (and abort, for the
+ * report) must reach the trampoline even where the guest left the default disposition. */
+MB_HIDDEN void mb_signal_catch_faults(int with_abort)
 {
-    static const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
-    for (size_t i = 0; i < sizeof faults / sizeof *faults; i++) {
+    static const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT};
+    size_t count = sizeof faults / sizeof *faults - (with_abort ? 0 : 1);
+    for (size_t i = 0; i < count; i++) {
         struct sigaction now;
         if (sigaction(faults[i], NULL, &now) != 0 || now.sa_handler != SIG_DFL ||
             (now.sa_flags & SA_SIGINFO))

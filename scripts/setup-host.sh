@@ -19,13 +19,29 @@ ldconfig -p 2>/dev/null | grep -q "^[[:space:]]*libicuuc\.so\.[0-9]* " || need_i
 need_ssl=""
 has_lib libcrypto.so.3 || need_ssl=yes
 [ -n "$need_ssl" ] && missing_libs="$missing_libs libcrypto.so.3"
+# gdb, which `machbox debug --gdb` attaches (optional: only that command needs it)
+need_gdb=""
+command -v gdb >/dev/null 2>&1 || need_gdb=yes
+[ -n "$need_gdb" ] && missing_libs="$missing_libs gdb"
 # the CA store Security's trust settings are answered from
 need_ca=""
 [ -r /etc/ssl/certs/ca-certificates.crt ] || [ -r /etc/pki/tls/certs/ca-bundle.crt ] || need_ca=yes
 [ -n "$need_ca" ] && missing_libs="$missing_libs ca-bundle"
 [ -z "$missing_libs" ] && exit 0
+# what only some features need (ICU, libcrypto, the CA bundle, gdb): without a way to
+# install it, machbox still works and says so
+required=""
+for lib in $missing_libs; do
+    case "$lib" in libicuuc.so.N|libcrypto.so.3|ca-bundle|gdb) ;; *) required="$required $lib" ;; esac
+done
+optional_only() {
+    [ -z "$required" ] || return 1
+    echo "machbox: note: not installed (optional):$missing_libs" >&2
+    exit 0
+}
 
 if ! command -v apt-get >/dev/null 2>&1; then
+    optional_only
     echo "machbox: missing host libraries:$missing_libs" >&2
     echo "machbox: install LLVM's libc++, libc++abi and libunwind and zlib with your package manager" >&2
     exit 1
@@ -36,6 +52,7 @@ if [ "$(id -u)" = 0 ]; then
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
     SUDO="sudo"
 else
+    optional_only
     echo "machbox: missing host libraries:$missing_libs" >&2
     echo "machbox: run as root: sh scripts/setup-host.sh (it uses apt-get)" >&2
     exit 1
@@ -64,6 +81,7 @@ if [ -z "$v" ]; then
 fi
 packages="libc++1-$v libc++abi1-$v libunwind-$v zlib1g"
 [ -n "$need_ca" ] && packages="$packages ca-certificates"
+[ -n "$need_gdb" ] && packages="$packages gdb"
 if [ -n "$need_ssl" ]; then
     # Ubuntu 24.04 renamed libssl3 for the 64-bit time_t transition
     ssl=$(apt-cache search --names-only '^libssl3(t64)?$' 2>/dev/null | cut -d' ' -f1 | sort | tail -1)
@@ -81,6 +99,7 @@ $SUDO apt-get install -y --no-install-recommends $packages >/dev/null 2>&1 || {
 for lib in $missing_libs; do
     [ "$lib" = libicuuc.so.N ] && continue  # optional: without it libicucore calls stop
     [ "$lib" = ca-bundle ] && continue
+    [ "$lib" = gdb ] && continue
     [ "$lib" = libcrypto.so.3 ] && continue  # optional: without it SecTrust evaluations fail
     has_lib "$lib" || { echo "machbox: $lib is still missing after installing $packages" >&2; exit 1; }
 done

@@ -47,6 +47,7 @@ USAGE = """usage: machbox run [OPTIONS] [--] PROGRAM [ARGS...]
        machbox shutdown [--prefix DIR]
        machbox binfmt install|uninstall|status
        machbox info [--json] PROGRAM
+       machbox debug [--gdb|--lldb] [-ex COMMAND]... [--] PROGRAM [ARGS...]
        machbox --version
 
 Runs an unmodified macOS (x86_64 Mach-O) command-line program on Linux.
@@ -173,7 +174,7 @@ def open_prefix(explicit: str | None) -> str | None | int:
 
 # the other commands, each in its own module of machbox.cli with a main(args)
 COMMANDS = {"shell": "shell", "prefix": "prefixes", "tool": "tool", "shutdown": "shutdown",
-            "binfmt": "binfmt", "info": "info"}
+            "binfmt": "binfmt", "info": "info", "debug": "debug"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -76,6 +76,11 @@ def launch(program: str, argv: list[str], prefix: str | None = None,
         if argv and argv[0] == program and program.startswith("/"):  # not an --argv0
             argv = [guest_path(argv[0], prefix)] + argv[1:]
     native.set_program(main.base, argv, [f"executable_path={exe}"], exe)
+    symbols = os.environ.pop("MACHBOX_DEBUG_SYMBOLS", None)
+    if symbols:  # `machbox debug`: the debugger loads these when it attaches
+        from machbox.loader import debugsyms
+
+        debugsyms.write(symbols, loader.images)
     inits = [p + img.slide for img in loader.initializer_order() for p in img.plan.initializers]
     entry = main.macho.entry
     if entry.kind == "main":

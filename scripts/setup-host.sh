@@ -19,10 +19,13 @@ ldconfig -p 2>/dev/null | grep -q "^[[:space:]]*libicuuc\.so\.[0-9]* " || need_i
 need_ssl=""
 has_lib libcrypto.so.3 || need_ssl=yes
 [ -n "$need_ssl" ] && missing_libs="$missing_libs libcrypto.so.3"
-# gdb, which `machbox debug --gdb` attaches (optional: only that command needs it)
+# gdb and lldb, which `machbox debug` attaches (optional: only that command needs them)
 need_gdb=""
 command -v gdb >/dev/null 2>&1 || need_gdb=yes
 [ -n "$need_gdb" ] && missing_libs="$missing_libs gdb"
+need_lldb=""
+command -v lldb >/dev/null 2>&1 || need_lldb=yes
+[ -n "$need_lldb" ] && missing_libs="$missing_libs lldb"
 # the CA store Security's trust settings are answered from
 need_ca=""
 [ -r /etc/ssl/certs/ca-certificates.crt ] || [ -r /etc/pki/tls/certs/ca-bundle.crt ] || need_ca=yes
@@ -32,7 +35,7 @@ need_ca=""
 # install it, machbox still works and says so
 required=""
 for lib in $missing_libs; do
-    case "$lib" in libicuuc.so.N|libcrypto.so.3|ca-bundle|gdb) ;; *) required="$required $lib" ;; esac
+    case "$lib" in libicuuc.so.N|libcrypto.so.3|ca-bundle|gdb|lldb) ;; *) required="$required $lib" ;; esac
 done
 optional_only() {
     [ -z "$required" ] || return 1
@@ -82,6 +85,7 @@ fi
 packages="libc++1-$v libc++abi1-$v libunwind-$v zlib1g"
 [ -n "$need_ca" ] && packages="$packages ca-certificates"
 [ -n "$need_gdb" ] && packages="$packages gdb"
+[ -n "$need_lldb" ] && packages="$packages lldb"
 if [ -n "$need_ssl" ]; then
     # Ubuntu 24.04 renamed libssl3 for the 64-bit time_t transition
     ssl=$(apt-cache search --names-only '^libssl3(t64)?$' 2>/dev/null | cut -d' ' -f1 | sort | tail -1)
@@ -100,6 +104,7 @@ for lib in $missing_libs; do
     [ "$lib" = libicuuc.so.N ] && continue  # optional: without it libicucore calls stop
     [ "$lib" = ca-bundle ] && continue
     [ "$lib" = gdb ] && continue
+    [ "$lib" = lldb ] && continue
     [ "$lib" = libcrypto.so.3 ] && continue  # optional: without it SecTrust evaluations fail
     has_lib "$lib" || { echo "machbox: $lib is still missing after installing $packages" >&2; exit 1; }
 done

@@ -22,7 +22,7 @@ import time
 
 USAGE = "usage: machbox debug [--gdb|--lldb] [-ex COMMAND]... [--] PROGRAM [ARGS...]"
 # machbox's own signals: the raw-syscall trap, the thread-suspend signal (SIGRTMIN + 6)
-_QUIET = ["SIGSYS", f"SIG{signal.SIGRTMIN + 6}"]
+_SUSPEND_SIGNAL = int(signal.SIGRTMIN) + 6
 
 
 def _options(args: list[str]) -> tuple[str, list[str], list[str]] | int:
@@ -62,14 +62,14 @@ def _debugger_command(debugger: str, pid: int, symbols: str, commands: list[str]
     if debugger == "gdb":
         cmd = ["gdb", "-q", "-nx", "-p", str(pid), "-ex", "set pagination off",
                "-ex", "set confirm off", "-x", os.path.join(symbols, "symbols.gdb")]
-        for sig in _QUIET + ["SIGSTOP", "SIGCONT"]:
+        for sig in ("SIGSYS", f"SIG{_SUSPEND_SIGNAL}", "SIGSTOP", "SIGCONT"):
             cmd += ["-ex", f"handle {sig} nostop noprint pass"]
         for c in commands:
             cmd += ["-ex", c]
         return cmd + (["-batch"] if commands else [])
     cmd = ["lldb", "-p", str(pid), "-s", os.path.join(symbols, "symbols.lldb")]
-    for sig in _QUIET:
-        cmd += ["-o", f"process handle {sig} -s false -n false -p true"]
+    for sig in ("SIGSYS", str(_SUSPEND_SIGNAL), "SIGSTOP", "SIGCONT"):
+        cmd += ["-o", f"process handle -s false -n false -p true {sig}"]
     for c in commands:
         cmd += ["-o", c]
     return cmd + (["-b"] if commands else [])

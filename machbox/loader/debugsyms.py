@@ -1,10 +1,11 @@
 """Symbols of loaded images for host debuggers (`machbox debug`).
 
-gdb cannot read Mach-O, so each image's functions are written as a small ELF file whose
-symbols sit at the addresses the image was loaded at (an allocated, contentless .text
-section spanning the image's __TEXT; `add-symbol-file` then needs no offsets); lldb reads
-Mach-O itself and is told each image's file and slide. Written into MACHBOX_DEBUG_SYMBOLS
-before the program's first initialiser, with the command scripts that load them.
+Each image's functions are written as a small ELF file, named as the image, whose symbols
+sit at the addresses the image was loaded at (an allocated, contentless .text section
+spanning the image's __TEXT), so the debugger needs no offsets: gdb cannot read Mach-O at
+all, and lldb debugging a Linux process takes no Mach-O module. Written into
+MACHBOX_DEBUG_SYMBOLS before the program's first initialiser, with the command scripts
+that load them.
 """
 
 from __future__ import annotations
@@ -62,16 +63,16 @@ def elf_symbols(image) -> bytes:
 
 def write(directory: str, images) -> None:
     """Symbol files and the gdb and lldb scripts that load them."""
-    os.makedirs(directory, exist_ok=True)
     gdb, lldb = [], []
     for i, image in enumerate(images):
-        path = os.path.join(directory, f"{i:03d}-{os.path.basename(image.path)}.elf")
+        name = os.path.basename(image.path)
+        path = os.path.join(directory, f"{i:03d}", name)  # frames show the image's name
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
             f.write(elf_symbols(image))
         gdb.append(f"add-symbol-file {path}")
-        lldb.append(f"target modules add {image.path}")
-        lldb.append(f"target modules load --file {os.path.basename(image.path)} "
-                    f"--slide {image.slide}")
+        lldb.append(f"target modules add {path}")
+        lldb.append(f"target modules load --file {path} --slide 0")
     with open(os.path.join(directory, "symbols.gdb"), "w") as f:
         f.write("\n".join(gdb) + "\n")
     with open(os.path.join(directory, "symbols.lldb"), "w") as f:

@@ -28,7 +28,7 @@ def _needs(tool):
 
 @_needs("gdb")
 def test_gdb_breaks_in_guest_code(machbox_cmd, built, tmp_path):
-    program = str(built[("darwin_crash", MACOS)])
+    program = str(built[("crash", MACOS)])
     p = _debug(machbox_cmd, "gdb", program,
                ["break level_two", "continue", "bt 3", "x/i $pc", "kill"], tmp_path)
     out = p.stdout
@@ -55,12 +55,12 @@ def test_gdb_runs_on_to_the_exit_status(machbox_cmd, built, tmp_path):
 
 @_needs("lldb")
 def test_lldb_breaks_in_guest_code(machbox_cmd, built, tmp_path):
-    program = str(built[("darwin_crash", MACOS)])
+    program = str(built[("crash", MACOS)])
     p = _debug(machbox_cmd, "lldb", program,
                ["breakpoint set -n level_two", "continue", "bt 3", "process kill"], tmp_path)
     frames = [line.strip() for line in p.stdout.splitlines() if "frame #" in line]
-    assert any("darwin_crash`level_two" in f for f in frames), p.stdout + p.stderr
-    assert any("darwin_crash`main + " in f for f in frames), p.stdout
+    assert any("crash`level_two" in f for f in frames), p.stdout + p.stderr
+    assert any("crash`main + " in f for f in frames), p.stdout
 
 
 def test_debug_usage(machbox_cmd):

@@ -3,8 +3,7 @@
  * When a fault or abort reaches its default action, the report goes to stderr and to
  * ~/Library/Logs/DiagnosticReports/NAME-DATE.crash (the prefix's /Users/NAME is that home):
  * process, exception type and codes with the signal, the crashing thread's frames
- * symbolicated from the images' symbol tables (frames are followed through the frame
- * pointers Apple's x86_64 ABI keeps, within the thread's stack), its registers, and every
+ * symbolicated from the images' symbol tables (C++ names demangled), its registers, and every
  * loaded image with its address range and UUID. The process then dies of the same signal,
  * so its exit status is unchanged. MACHBOX_NO_CRASH_REPORT (`--no-crash-report`) turns it
  * off. Runs in the dying thread's signal handler: no Python, fixed buffers, write(2).
@@ -102,6 +101,23 @@ static const char *symbol_of(uint32_t i, uintptr_t addr, uintptr_t *offset)
     return name[0] == '_' ? name + 1 : name; /* C names as the reports show them */
 }
 
+/* C++ names as the reports show them: demangled, by the host's libc++abi. */
+static const char *demangled(const char *name)
+{
+    static char *(*demangle)(const char *, char *, size_t *, int *);
+    static char buf[1024];
+    if (!name || strncmp(name, "_Z", 2))
+        return name;
+    if (!demangle) {
+        void *h = dlopen("libc++abi.so.1", RTLD_NOW | RTLD_LOCAL); /* the process is ending */
+        *(void **)&demangle = dlsym(h ? h : RTLD_DEFAULT, "__cxa_demangle");
+    }
+    size_t size = sizeof buf;
+    int status = -1;
+    char *out = demangle ? demangle(name, buf, &size, &status) : NULL;
+    return status == 0 && out ? out : name;
+}
+
 static void frame_line(struct report *r, int n, uintptr_t addr)
 {
     uint32_t i;
@@ -119,7 +135,7 @@ static void frame_line(struct report *r, int n, uintptr_t addr)
     }
     const char *image = base_name(mb__dyld_get_image_name(i));
     uintptr_t offset = 0;
-    const char *symbol = symbol_of(i, addr, &offset);
+    const char *symbol = demangled(symbol_of(i, addr, &offset));
     if (symbol) {
         add(r, "%-4d%-30s\t0x%016lx %s + %lu\n", n, image, (unsigned long)addr, symbol,
             (unsigned long)offset);
@@ -178,28 +194,60 @@ static void header(struct report *r, int lsig, int dsig, const siginfo_t *info)
             info->si_code == SEGV_ACCERR || dsig == DARWIN_SIGBUS ? "KERN_PROTECTION_FAILURE"
                                                                   : "KERN_INVALID_ADDRESS",
             (unsigned long)(uintptr_t)info->si_addr);
+    else if (dsig == DARWIN_SIGFPE)
+        add(r, "Exception Codes:       %s\n", info->si_code == FPE_INTDIV
+                                                 ? "EXC_I386_DIV (divide by zero)"
+                                                 : "EXC_I386_EXTERR");
+    else if (dsig == DARWIN_SIGILL)
+        add(r, "Exception Codes:       EXC_I386_INVOP\n");
     add(r, "Termination Reason:    Namespace SIGNAL, Code %d %s: %d\n\n", dsig, names.description,
         dsig);
 }
 
-static void frames(struct report *r, const ucontext_t *uc)
+MB_EXPORT int mb_backtrace(void **buf, int size);
+
+/* The crashed thread's frames: the unwinder's, from the signal frame on (it follows CFI
+ * through the host's libc as well as the guest's registered unwind info), else the frame
+ * pointer chain Apple's x86_64 ABI keeps, within the thread's stack. */
+static int crashed_frames(const ucontext_t *uc, uintptr_t *out)
 {
-    const greg_t *g = uc->uc_mcontext.gregs;
+    uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    void *all[MAX_FRAMES + 16];
+    int n = mb_backtrace(all, MAX_FRAMES + 16), k = 0;
+    for (int i = 0; i < n; i++)
+        if ((uintptr_t)all[i] == rip) {
+            for (int j = i; j < n && k < MAX_FRAMES; j++)
+                out[k++] = (uintptr_t)all[j]; /* return addresses, as the reports give them */
+            return k;
+        }
     struct mb_thread *t = mb_self();
     uintptr_t top = (uintptr_t)t->stackaddr, bottom = top - t->stacksize;
-    uintptr_t rip = (uintptr_t)g[REG_RIP], rbp = (uintptr_t)g[REG_RBP];
-    add(r, "Thread 0 Crashed:\n");
-    frame_line(r, 0, rip);
-    int n = 1;
-    for (; n < MAX_FRAMES && rbp >= bottom && rbp + 16 <= top && (rbp & 7) == 0; n++) {
+    uintptr_t rbp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+    out[k++] = rip;
+    while (k < MAX_FRAMES && rbp >= bottom && rbp + 16 <= top && (rbp & 7) == 0) {
         uintptr_t ret = ((const uintptr_t *)rbp)[1], next = ((const uintptr_t *)rbp)[0];
         if (!ret)
             break;
-        frame_line(r, n, ret);
+        out[k++] = ret;
         if (next <= rbp)
             break;
         rbp = next;
     }
+    return k;
+}
+
+static void frames(struct report *r, const ucontext_t *uc)
+{
+    uintptr_t pcs[MAX_FRAMES];
+    int n = crashed_frames(uc, pcs), last = n - 1;
+    uint32_t image;
+    /* the program's frames end at its main (or thread start): machbox's and Python's below
+     * it are not the program's */
+    while (last > 0 && !image_of(pcs[last], &image))
+        last--;
+    add(r, "Thread 0 Crashed:\n");
+    for (int i = 0; i <= last; i++)
+        frame_line(r, i, pcs[i]);
     add(r, "\n");
 }
 

@@ -63,6 +63,33 @@ def test_lldb_breaks_in_guest_code(machbox_cmd, built, tmp_path):
     assert any("crash`main + " in f for f in frames), p.stdout
 
 
+@_needs("gdb")
+def test_gdb_sees_a_dylib_opened_later(machbox_cmd, built, tmp_path):
+    """plugin_run lives in a dylib the program dlopens after the debugger attached: the
+    pending breakpoint resolves when machbox announces the image (GDB JIT interface)."""
+    program = str(built[("dlopen_plugin", MACOS)])
+    p = _debug(machbox_cmd, "gdb", program,
+               ["set breakpoint pending on", "break plugin_run", "continue", "bt 2",
+                "stepi", "x/i $pc", "continue"], tmp_path)
+    out = p.stdout
+    assert re.search(r"Breakpoint 1, 0x[0-9a-f]+ in plugin_run \(\)", out), out + p.stderr
+    frames = [line for line in out.splitlines() if line.startswith("#")]
+    assert " in plugin_run ()" in frames[0] and " in main ()" in frames[1], out
+    assert re.search(r"=> 0x[0-9a-f]+ <plugin_run\+\d+>:", out), out  # stepped, still there
+    assert "plugin run by main: 42" in out and p.returncode == 0, out
+
+
+@_needs("lldb")
+def test_lldb_sees_a_dylib_opened_later(machbox_cmd, built, tmp_path):
+    program = str(built[("dlopen_plugin", MACOS)])
+    p = _debug(machbox_cmd, "lldb", program,
+               ["breakpoint set -n plugin_run", "continue", "bt 2", "process kill"], tmp_path)
+    frames = [line.strip() for line in p.stdout.splitlines() if "frame #" in line]
+    assert any(f.endswith("`plugin_run") or "`plugin_run + " in f for f in frames), \
+        p.stdout + p.stderr
+    assert any("dlopen_plugin`main + " in f for f in frames), p.stdout
+
+
 def test_debug_usage(machbox_cmd):
     p = subprocess.run(machbox_cmd + ["debug"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "usage: machbox debug" in p.stderr

@@ -98,7 +98,14 @@ class Program:
 
     @property
     def dylib_sources(self) -> list[Path]:
+        """`// dylib: lib/X.c`: a shared library built beside the program and linked."""
         return [PROGRAMS / d for d in shlex.split(" ".join(self.directives.get("dylib", [])))]
+
+    @property
+    def plugin_sources(self) -> list[Path]:
+        """`// plugin: lib/X.c`: a shared library built beside the program, not linked (the
+        program dlopens it)."""
+        return [PROGRAMS / d for d in shlex.split(" ".join(self.directives.get("plugin", [])))]
 
 
 def programs() -> list[Program]:
@@ -108,7 +115,7 @@ def programs() -> list[Program]:
 
 def _digest(program: Program, target: str) -> str:
     h = hashlib.sha256()
-    for src in [program.path, *program.dylib_sources]:
+    for src in [program.path, *program.dylib_sources, *program.plugin_sources]:
         h.update(src.read_bytes())
     h.update(" ".join(program.flags).encode())
     h.update(str(program.libcxx_dylib).encode())
@@ -128,6 +135,20 @@ def _zig(cxx: bool, target: str, args: list[str]) -> None:
         raise BuildError(f"{' '.join(cmd)}\n{p.stderr[-4000:]}")
 
 
+def _build_library(source: Path, target: str, outdir: Path) -> Path:
+    """lib<stem>.dylib (installed as @rpath/...) or lib<stem>.so in outdir."""
+    cxx = source.suffix == ".cpp"
+    if target == MACOS:
+        out = outdir / f"lib{source.stem}.dylib"
+        _zig(cxx, target, ["-shared", "-o", str(out), str(source),
+                           f"-Wl,-install_name,@rpath/lib{source.stem}.dylib"])
+    else:
+        out = outdir / f"lib{source.stem}.so"
+        _zig(cxx, target, ["-shared", "-fPIC", "-o", str(out), str(source),
+                           f"-Wl,-soname,lib{source.stem}.so"])
+    return out
+
+
 def build(program: Program, target: str) -> Path:
     """The program built for `target` (cached); a dylib it names is built beside it."""
     outdir = BUILD / target / f"{program.name}-{_digest(program, target)}"
@@ -138,16 +159,13 @@ def build(program: Program, target: str) -> Path:
     tmp.mkdir(parents=True, exist_ok=True)
     extra = []
     for lib in program.dylib_sources:
+        out = _build_library(lib, target, tmp)
         if target == MACOS:
-            out = tmp / f"lib{lib.stem}.dylib"
-            _zig(lib.suffix == ".cpp", target, ["-shared", "-o", str(out), str(lib),
-                                                f"-Wl,-install_name,@rpath/lib{lib.stem}.dylib"])
             extra += [str(out), "-Wl,-rpath,@executable_path"]
         else:
-            out = tmp / f"lib{lib.stem}.so"
-            _zig(lib.suffix == ".cpp", target, ["-shared", "-fPIC", "-o", str(out), str(lib),
-                                                f"-Wl,-soname,lib{lib.stem}.so"])
             extra += [f"-L{tmp}", f"-l{lib.stem}", "-Wl,-rpath,$ORIGIN"]
+    for lib in program.plugin_sources:
+        _build_library(lib, target, tmp)
     out = str(tmp / program.name)
     if program.libcxx_dylib and target == MACOS:
         # compile with zig's libc++ headers, link with the C driver (which adds no libc++)

@@ -6,8 +6,9 @@ symbols (ELF symbol files for gdb, image and slide commands for lldb) and stops 
 first initialiser; the debugger then attaches with those loaded, and machbox's own signals
 (SIGSYS, the thread-suspend signal, SIGSTOP from the wait) are set to pass silently, so
 `break FUNCTION`, `continue`, `bt` and `disassemble` work on guest code. With -ex commands
-the debugger runs them in batch mode and exits. Images a program dlopens later are not
-known to the debugger.
+the debugger runs them in batch mode and exits. Images the program dlopens later reach the
+debugger through the GDB JIT interface (native/debugjit.c), which gdb and lldb both read,
+so a pending breakpoint in a plugin resolves when the plugin is opened.
 """
 
 from __future__ import annotations

@@ -81,6 +81,7 @@ def launch(program: str, argv: list[str], prefix: str | None = None,
         from machbox.loader import debugsyms
 
         debugsyms.write(symbols, loader.images)
+        loader.debugger_attached = True
     inits = [p + img.slide for img in loader.initializer_order() for p in img.plan.initializers]
     entry = main.macho.entry
     if entry.kind == "main":

@@ -67,6 +67,7 @@ class Loader:
         self.by_path: dict[str, Image] = {}
         self.handles: list = [self.main_handle()]
         self.cstrings: dict[str, int] = {}
+        self.debugger_attached = False  # `machbox debug`: announce dlopened images to it
 
     # ---- mapping ----------------------------------------------------------------------
 
@@ -318,11 +319,21 @@ class Loader:
                 self.finish_image(img)
         except (LoadError, MachOError) as e:
             return 0, f"dlopen({path}): {e}"
+        if self.debugger_attached:
+            self._announce_to_debugger(new)
         inits = [p + img.slide for img in self.initializer_order() if img in new
                  for p in img.plan.initializers]
         if inits:
             self.native.call_initializers(inits)
         return self._handle_of(image), ""
+
+    def _announce_to_debugger(self, images: list[Image]) -> None:
+        """Symbols of images loaded after the debugger attached, through the GDB JIT
+        interface (native/debugjit.c), before their initialisers run."""
+        from machbox.loader import debugsyms
+
+        for image in images:
+            self.native.debug_jit_register(debugsyms.elf_symbols(image))
 
     def dlsym(self, handle: int, name: str, caller: int) -> int:
         if handle in (self.RTLD_DEFAULT, self.RTLD_NEXT, self.RTLD_SELF, self.RTLD_MAIN_ONLY):

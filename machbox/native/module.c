@@ -188,6 +188,19 @@ static PyObject *py_strdup(PyObject *self, PyObject *args)
     return PyLong_FromUnsignedLongLong((uintptr_t)p);
 }
 
+MB_HIDDEN int mb_debug_jit_register(const void *object, size_t size);
+
+static PyObject *py_debug_jit_register(PyObject *self, PyObject *args)
+{
+    const char *data;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "y#", &data, &n))
+        return NULL;
+    if (mb_debug_jit_register(data, (size_t)n) < 0)
+        return PyErr_NoMemory();
+    Py_RETURN_NONE;
+}
+
 static PyObject *py_free(PyObject *self, PyObject *arg)
 {
     free(as_ptr(arg));
@@ -569,6 +582,8 @@ static PyMethodDef methods[] = {
     {"vfs_expand", py_vfs_expand, METH_VARARGS, "vfs_expand(guest path) -> host path"},
     {"run", py_run, METH_VARARGS, "run(initializers, kind, entry): never returns"},
     {"call_initializers", py_call_initializers, METH_O, "call_initializers(addresses)"},
+    {"debug_jit_register", py_debug_jit_register, METH_VARARGS,
+     "debug_jit_register(object file): announce an image to an attached debugger"},
     {"strdup", py_strdup, METH_VARARGS, "strdup(bytes) -> address of a malloc'd C string"},
     {"free", py_free, METH_O, "free(address)"},
     {NULL, NULL, 0, NULL},

@@ -1348,6 +1348,7 @@ AREAS = {
         ('EXC_MASK_SOFTWARE', 32, None, None),
         ('EXC_MASK_BREAKPOINT', 64, None, None),
         ('EXC_MASK_CRASH', 1024, None, None),
+        ('EXC_MASK_CORPSE_NOTIFY', 8192, None, None),
         ('EXC_MASK_ALL', 7166, None, None),
         ('EXCEPTION_DEFAULT', 1, None, None),
         ('EXCEPTION_STATE', 2, None, None),

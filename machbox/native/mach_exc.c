@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "runtime.h"
 #include "darwin_abi.h"
+#include "translate.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -62,7 +63,13 @@ static struct actions *actions_of(uint64_t thread, int create)
     return a;
 }
 
-static int valid_mask(uint32_t mask) { return (mask & ~(uint32_t)DARWIN_EXC_MASK_ALL) == 0; }
+/* XNU's EXC_MASK_VALID: EXC_MASK_ALL leaves out the two raised at process death. */
+static int valid_mask(uint32_t mask)
+{
+    uint32_t valid = (uint32_t)(DARWIN_EXC_MASK_ALL | DARWIN_EXC_MASK_CRASH |
+                                DARWIN_EXC_MASK_CORPSE_NOTIFY);
+    return (mask & ~valid) == 0;
+}
 
 /* The current actions for `mask`, grouped as XNU reports them: one entry per distinct
  * (port, behaviour, flavour), with the mask of the types sharing it. */
@@ -151,7 +158,8 @@ static kern_return_t exchange(uint64_t thread, uint32_t mask, const struct repor
         r = set(thread, mask, port, behavior, flavor);
     pthread_mutex_unlock(&exc_lock);
     if (r == KR(KERN_SUCCESS) && set_new && port)
-        mb_signal_catch_faults(0); /* faults must reach machbox to become exceptions */
+        /* faults must reach machbox to become exceptions, and abort too for EXC_CRASH */
+        mb_signal_catch_faults((mask & (uint32_t)DARWIN_EXC_MASK_CRASH) != 0);
     return r;
 }
 
@@ -337,20 +345,18 @@ static void read_state(const unsigned char *p, int flavor, struct darwin_mcontex
         memcpy(&mc->__ss, p + 8, sizeof mc->__ss);
 }
 
-/* Returns 1 when a handler took the exception and the thread resumes. */
-MB_HIDDEN int mb_exception_deliver(int lsig, siginfo_t *info, ucontext_t *uc)
+/* Sends exception `e` of the calling thread (registers in `uc`) to `act`'s port and waits
+ * for the reply (at most `timeout_ms`, 0 = forever). Returns the handler's RetCode, with a
+ * state the reply carries written back into `uc`; -1 when no reply came. */
+static int raise_exception(const struct exception *e, const struct action *act, ucontext_t *uc,
+                           uint64_t self, uint32_t timeout_ms)
 {
-    struct exception e;
-    struct action act;
-    uint64_t self = (uint64_t)syscall(SYS_gettid);
-    if (info->si_code <= 0 || !exception_of(lsig, info, &e) || !find_action(self, e.type, &act))
-        return 0;
-    mach_port_t handler = (mach_port_t)(uintptr_t)act.port;
-    int codes64 = (act.behavior & (int)DARWIN_MACH_EXCEPTION_CODES) != 0;
-    int kind = act.behavior & 0xffff; /* EXCEPTION_DEFAULT, _STATE, _STATE_IDENTITY */
+    mach_port_t handler = (mach_port_t)(uintptr_t)act->port;
+    int codes64 = (act->behavior & (int)DARWIN_MACH_EXCEPTION_CODES) != 0;
+    int kind = act->behavior & 0xffff; /* EXCEPTION_DEFAULT, _STATE, _STATE_IDENTITY */
     int with_ports = kind != (int)DARWIN_EXCEPTION_STATE;
     int with_state = kind != (int)DARWIN_EXCEPTION_DEFAULT;
-    int flavor = act.flavor ? act.flavor : (int)DARWIN_x86_THREAD_STATE;
+    int flavor = act->flavor ? act->flavor : (int)DARWIN_x86_THREAD_STATE;
     struct darwin_mcontext64 mc;
     mb_mcontext_to_darwin(uc, &mc);
 
@@ -364,13 +370,13 @@ MB_HIDDEN int mb_exception_deliver(int lsig, siginfo_t *info, ucontext_t *uc)
     static const unsigned char ndr[8] = {0, 0, 0, 0, 1, 0, 0, 0};
     memcpy(buf + w.n, ndr, 8);
     w.n += 8;
-    w32(&w, (uint32_t)e.type);
+    w32(&w, (uint32_t)e->type);
     w32(&w, 2);
     for (int i = 0; i < 2; i++) {
         if (codes64)
-            w64(&w, (uint64_t)e.code[i]);
+            w64(&w, (uint64_t)e->code[i]);
         else
-            w32(&w, (uint32_t)e.code[i]);
+            w32(&w, (uint32_t)e->code[i]);
     }
     if (with_state) {
         w32(&w, (uint32_t)flavor);
@@ -385,24 +391,60 @@ MB_HIDDEN int mb_exception_deliver(int lsig, siginfo_t *info, ucontext_t *uc)
         .msgh_size = (uint32_t)w.n, .msgh_remote_port = handler, .msgh_local_port = reply,
         .msgh_id = (codes64 ? 2404 : 2400) + kind};
     memcpy(buf, &h, sizeof h);
-    int r = mb_mach_msg(buf, (int)(DARWIN_MACH_SEND_MSG | DARWIN_MACH_RCV_MSG), (uint32_t)w.n,
-                        sizeof buf, reply, 0, 0);
+    int options = (int)(DARWIN_MACH_SEND_MSG | DARWIN_MACH_RCV_MSG) |
+                  (timeout_ms ? (int)DARWIN_MACH_RCV_TIMEOUT : 0);
+    int r = mb_mach_msg(buf, options, (uint32_t)w.n, sizeof buf, reply, timeout_ms, 0);
     mb_mach_port_deallocate(0x103, handler);
     mb_mach_port_mod_refs(0x103, reply, (int)DARWIN_MACH_PORT_RIGHT_RECEIVE, -1);
     if (r != 0)
-        return 0;
+        return -1;
     /* the reply: header, NDR, RetCode, then (state behaviours) flavor, count, state */
     int32_t ret;
     memcpy(&ret, buf + sizeof h + 8, 4);
-    if (ret != 0)
-        return 0;
-    if (with_state) {
+    if (ret == 0 && with_state) {
         int32_t new_flavor;
         memcpy(&new_flavor, buf + sizeof h + 12, 4);
         read_state(buf + sizeof h + 20, new_flavor, &mc);
         mb_mcontext_from_darwin(uc, &mc);
     }
-    return 1;
+    return ret;
+}
+
+/* Returns 1 when a handler took the exception and the thread resumes. */
+MB_HIDDEN int mb_exception_deliver(int lsig, siginfo_t *info, ucontext_t *uc)
+{
+    struct exception e;
+    struct action act;
+    uint64_t self = (uint64_t)syscall(SYS_gettid);
+    if (info->si_code <= 0 || !exception_of(lsig, info, &e) || !find_action(self, e.type, &act))
+        return 0;
+    return raise_exception(&e, &act, uc, self, 0) == 0;
+}
+
+/* How long a dying process waits for its EXC_CRASH handler. XNU waits as long as the
+ * handler takes, but its handler is in another process; here it may be a thread of the
+ * dying process that is stuck behind the crashed one, so the wait is bounded. */
+#define CRASH_REPLY_TIMEOUT_MS 10000
+
+/* A process dying of a signal that makes a crash report raises EXC_CRASH to its task's
+ * port, as XNU's exit path does: code[0] packs the Darwin signal (bits 24-31), the original
+ * exception type (20-23) and the low 20 bits of its code; code[1] is its subcode. The
+ * reply changes nothing: the process dies either way. */
+MB_HIDDEN void mb_exception_crash(int lsig, const siginfo_t *info, ucontext_t *uc)
+{
+    struct exception original = {0, {0, 0}}, e;
+    struct action act;
+    uint64_t self = (uint64_t)syscall(SYS_gettid);
+    if (!find_action(self, (int)DARWIN_EXC_CRASH, &act))
+        return;
+    if (info->si_code > 0)
+        exception_of(lsig, info, &original);
+    uint64_t dsig = (uint64_t)mb_signal_to_darwin(lsig) & 0xff;
+    e.type = (int)DARWIN_EXC_CRASH;
+    e.code[0] = (int64_t)((dsig << 24) | (((uint64_t)original.type & 0xf) << 20) |
+                          ((uint64_t)original.code[0] & 0xfffff));
+    e.code[1] = original.code[1];
+    raise_exception(&e, &act, uc, self, CRASH_REPLY_TIMEOUT_MS);
 }
 
 /* Whether any exception port is registered for this fault signal's exception type. */

@@ -303,11 +303,13 @@ static int is_fault(int lsig)
 }
 
 MB_HIDDEN void mb_crash_report(int lsig, const siginfo_t *info, const ucontext_t *uc);
+MB_HIDDEN void mb_exception_crash(int lsig, const siginfo_t *info, ucontext_t *uc);
 
-/* A fault or abort nobody handles: a crash report, then the default action, as if machbox
- * had never caught it. */
-static void default_fault_action(int lsig, const siginfo_t *info, const ucontext_t *uc)
+/* A fault or abort nobody handles: EXC_CRASH to a registered port, a crash report, then
+ * the default action, as if machbox had never caught it. */
+static void default_fault_action(int lsig, const siginfo_t *info, ucontext_t *uc)
 {
+    mb_exception_crash(lsig, info, uc);
     mb_crash_report(lsig, info, uc);
     signal(lsig, SIG_DFL);
     if (lsig == SIGTRAP || info->si_code <= 0)

@@ -1,15 +1,20 @@
 // darwin-only
+// env: MACHBOX_NO_CRASH_REPORT=1
 // Faults delivered as Mach exceptions, as crash reporters and JavaScriptCore receive them: a
 // handler thread registered for EXC_BAD_ACCESS (state-identity behaviour, 64-bit codes)
 // gets the faulting thread's registers and the address, moves the thread past the faulting
 // instruction and lets it resume; EXC_ARITHMETIC (state behaviour) changes a register; an
 // EXC_BREAKPOINT handler that answers KERN_FAILURE sends the fault on to the BSD signal
-// handler; a thread's own port takes precedence over the task's.
+// handler; a thread's own port takes precedence over the task's. A process dying of abort
+// or of a fault nobody handles raises EXC_CRASH to its task's port first (crash reporters):
+// code[0] packs the signal (bits 24-31), the original exception (20-23) and the low bits of
+// its code, code[1] is the original subcode.
 #include <mach/mach.h>
 #include <pthread.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -102,6 +107,62 @@ static void *handler(void *arg)
     }
 }
 
+/* mach_exception_raise (64-bit codes, EXCEPTION_DEFAULT) */
+#pragma pack(4)
+struct default_request {
+    mach_msg_header_t head;
+    mach_msg_body_t body;
+    mach_msg_port_descriptor_t thread, task;
+    NDR_record_t ndr;
+    exception_type_t exception;
+    mach_msg_type_number_t code_count;
+    int64_t code[2];
+};
+#pragma pack()
+
+static mach_port_t crash_port;
+
+static void *crash_handler(void *arg)
+{
+    (void)arg;
+    union {
+        struct default_request req;
+        char raw[4096];
+    } m;
+    if (mach_msg(&m.req.head, MACH_RCV_MSG, 0, sizeof m, crash_port, 0, 0) != KERN_SUCCESS)
+        return NULL;
+    printf("crash handler: id %d EXC_CRASH %d code %#llx %#llx\n", m.req.head.msgh_id,
+           m.req.exception == EXC_CRASH, (long long)m.req.code[0], (long long)m.req.code[1]);
+    reply(&m.req.head, KERN_SUCCESS, 0, NULL, 0);
+    return NULL;
+}
+
+/* A child with only an EXC_CRASH port and a thread serving it; how = 0 aborts, 1 faults. */
+static void crashing_child(int how)
+{
+    pid_t child = fork();
+    if (child == 0) {
+        task_set_exception_ports(mach_task_self(), EXC_MASK_ALL, MACH_PORT_NULL,
+                                 EXCEPTION_DEFAULT, THREAD_STATE_NONE);
+        thread_set_exception_ports(mach_thread_self(), EXC_MASK_ALL, MACH_PORT_NULL,
+                                   EXCEPTION_DEFAULT, THREAD_STATE_NONE);
+        mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &crash_port);
+        mach_port_insert_right(mach_task_self(), crash_port, crash_port, MACH_MSG_TYPE_MAKE_SEND);
+        task_set_exception_ports(mach_task_self(), EXC_MASK_CRASH, crash_port,
+                                 EXCEPTION_DEFAULT | MACH_EXCEPTION_CODES, THREAD_STATE_NONE);
+        pthread_t t;
+        pthread_create(&t, NULL, crash_handler, NULL);
+        if (how == 0)
+            abort();
+        long address = 0x1000;
+        __asm__ volatile(".byte 0xc7, 0x00, 0x01, 0x00, 0x00, 0x00" : : "a"(address) : "memory");
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    printf("child died of signal %d\n", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
 static void on_sigtrap(int sig)
 {
     printf("SIGTRAP handler ran: %d\n", sig == SIGTRAP);
@@ -149,5 +210,8 @@ int main(void)
     int status = 0;
     waitpid(child, &status, 0);
     printf("child died of SIGSEGV: %d\n", WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+
+    crashing_child(0);
+    crashing_child(1);
     return 0;
 }

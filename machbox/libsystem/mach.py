@@ -24,7 +24,10 @@ _THREADS = ["task_set_exception_ports", "task_get_exception_ports", "task_swap_e
             "thread_set_exception_ports", "thread_get_exception_ports",
             "thread_swap_exception_ports", "thread_suspend", "thread_resume", "thread_abort",
             "thread_get_state", "thread_set_state", "task_threads", "host_processor_info"]
-_FUNCS += _IPC + _THREADS
+# other processes' tasks: task_for_pid, suspension, their memory (native/mach_task.c)
+_TASKS = ["task_for_pid", "task_name_for_pid", "pid_for_task", "task_suspend", "task_resume",
+          "mach_vm_read_overwrite", "mach_vm_read", "mach_vm_write"]
+_FUNCS += _IPC + _THREADS + _TASKS
 _DATA = ["NDR_record", "mach_task_self_", "vm_page_size", "vm_page_mask", "vm_page_shift",
          "vm_kernel_page_size", "vm_kernel_page_mask", "vm_kernel_page_shift"]
 
@@ -33,6 +36,9 @@ _ALIASES = {  # vm_* and mach_vm_* agree on x86_64 (64-bit addresses and sizes)
     "_vm_protect": "mb_mach_vm_protect",
     "_vm_inherit": "mb_mach_vm_inherit",
     "_thread_abort_safely": "mb_thread_abort",
+    "_vm_read_overwrite": "mb_mach_vm_read_overwrite",
+    "_vm_read": "mb_mach_vm_read",
+    "_vm_write": "mb_mach_vm_write",
 }
 EMULATED = {f"_{n}" for n in _FUNCS + _DATA} | set(_ALIASES)
 # answered with a kern_return_t or a port name, never -1 and errno, or data (no function

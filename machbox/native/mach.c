@@ -415,6 +415,8 @@ MB_EXPORT const char *mb_mach_error_string(kern_return_t kr)
 
 /* ---- mach_vm_region: the host's memory map, as Darwin describes a region ------------------ */
 
+MB_HIDDEN int mb_remote_task_pid(mach_port_t task);
+
 struct map_entry { uint64_t start, end, offset; int prot, shared; char path[1024]; };
 
 /* The mapping of `pid` (0: this process) containing `addr`, or the next one above it. */
@@ -457,11 +459,10 @@ MB_EXPORT kern_return_t mb_mach_vm_region(mach_port_t task, uint64_t *address, u
                                           int flavor, int32_t *info, uint32_t *count,
                                           mach_port_t *object)
 {
-    (void)task;
     if (flavor != DARWIN_VM_REGION_BASIC_INFO_64 || *count < DARWIN_VM_REGION_BASIC_INFO_COUNT_64)
         return KERN_INVALID_ARGUMENT;
     struct map_entry m;
-    if (find_mapping(0, *address, &m) != 0)
+    if (find_mapping(mb_remote_task_pid(task), *address, &m) != 0)
         return KERN_INVALID_ADDRESS; /* nothing at or above the address */
     struct darwin_vm_region_basic_info_64 b;
     memset(&b, 0, sizeof b);

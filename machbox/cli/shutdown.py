@@ -1,15 +1,16 @@
-"""`machbox shutdown [--prefix DIR]`: stop the prefix's background services.
-
-machbox runs no per-prefix server yet (that is the Mach IPC work, issue 7), so there is
-never anything to stop; the command exists so scripts written for Darling's `darling
-shutdown` work, and it checks the prefix it is given."""
+"""`machbox shutdown [--prefix DIR]`: stop the prefix's server (as `darling shutdown` stops
+darlingserver). Its processes' rights to each other's ports become dead names; the next
+process that needs the server starts a new one."""
 
 from __future__ import annotations
 
 from machbox.cli import EXIT_PREFIX, EXIT_USAGE, fail
 
+EXIT_STUCK = 1
+
 
 def main(args: list[str]) -> int:
+    from machbox.server import client
     from machbox.vfs import prefix
 
     explicit = None
@@ -20,4 +21,6 @@ def main(args: list[str]) -> int:
     path = prefix.default_path(explicit)
     if prefix.version_of(path) is None:
         return fail(f"{path} is not a machbox prefix", EXIT_PREFIX)
+    if not client.shutdown(path):
+        return fail(f"shutdown: the server of {path} did not stop", EXIT_STUCK)
     return 0

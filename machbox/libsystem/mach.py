@@ -1,5 +1,5 @@
-"""Mach: self ports and virtual memory (native/mach.c), ports and messages within the
-process (native/mach_ipc.c)."""
+"""Mach: self ports and virtual memory (native/mach.c), ports and messages (native/mach_ipc.c;
+across processes through the prefix's server, native/mach_remote.c)."""
 
 _FUNCS = ["mach_task_self", "mach_host_self", "mach_thread_self",
           "mach_vm_allocate", "vm_allocate", "mach_vm_deallocate", "mach_vm_protect",
@@ -27,9 +27,15 @@ _THREADS = ["task_set_exception_ports", "task_get_exception_ports", "task_swap_e
 # other processes' tasks: task_for_pid, suspension, their memory (native/mach_task.c)
 _TASKS = ["task_for_pid", "task_name_for_pid", "pid_for_task", "task_suspend", "task_resume",
           "mach_vm_read_overwrite", "mach_vm_read", "mach_vm_write"]
-_FUNCS += _IPC + _THREADS + _TASKS
-_DATA = ["NDR_record", "mach_task_self_", "vm_page_size", "vm_page_mask", "vm_page_shift",
-         "vm_kernel_page_size", "vm_kernel_page_mask", "vm_kernel_page_shift"]
+# the bootstrap namespace and the task's special ports (native/mach_remote.c, answered by
+# the prefix's server, machbox.server)
+_BOOTSTRAP = ["bootstrap_look_up", "bootstrap_look_up2", "bootstrap_look_up3",
+              "bootstrap_check_in", "bootstrap_check_in2", "bootstrap_check_in3",
+              "bootstrap_register", "bootstrap_register2", "bootstrap_parent",
+              "bootstrap_strerror", "task_get_special_port", "task_set_special_port"]
+_FUNCS += _IPC + _THREADS + _TASKS + _BOOTSTRAP
+_DATA = ["NDR_record", "mach_task_self_", "bootstrap_port", "vm_page_size", "vm_page_mask",
+         "vm_page_shift", "vm_kernel_page_size", "vm_kernel_page_mask", "vm_kernel_page_shift"]
 
 _ALIASES = {  # vm_* and mach_vm_* agree on x86_64 (64-bit addresses and sizes)
     "_vm_deallocate": "mb_mach_vm_deallocate",

@@ -45,6 +45,9 @@ def launch(program: str, argv: list[str], prefix: str | None = None,
     native.setup()
     if prefix:
         native.set_prefix(prefix, root == "prefix")
+        # the prefix's server (Mach IPC across processes, bootstrap), started on demand
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        native.set_server(prefix, sys.executable, os.path.dirname(package))
         os.environ["MACHBOX_PREFIX"] = prefix  # children and their children use it too
         os.environ["MACHBOX_ROOT"] = root
         # machbox's Darwin tools (sw_vers, ...) are found as on a Mac, after the host's

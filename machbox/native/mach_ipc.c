@@ -1,4 +1,4 @@
-/* Mach IPC inside one process: port rights, port sets, mach_msg, notifications, MIG servers.
+/* Mach IPC: port rights, port sets, mach_msg, notifications, MIG servers.
  *
  * The task's IPC space is a table of names. A name holds rights to one port: receive and
  * send rights to the same port share a name (with a count of send user-references), each
@@ -10,9 +10,18 @@
  *
  * Messages are copied in at send (header rights, port and out-of-line descriptors resolved
  * to port objects and copies of memory) and copied out at receive into the receiver's names,
- * with the trailer the receiver asked for. What crosses processes (the per-prefix server and
- * the bootstrap namespace) is not here: a name means nothing in another process, and a
- * fork's child starts with an empty space, as on a Mac.
+ * with the trailer the receiver asked for. A message between two ports of this process never
+ * leaves it.
+ *
+ * Across processes (the per-prefix server, mach_remote.c): a right that leaves the process
+ * travels as a global port id. A local port gets one when a right to it is first sent out
+ * (it is *exported*); a right to another process's port is a *proxy* here: a port object
+ * with that id and no queue, whose messages are written to the server, and which dies
+ * (its names becoming dead names, with their notifications) when the server says its
+ * owner destroyed it or exited. Messages the server delivers for an exported port are
+ * queued on it as local ones are. Name 0x1000003, the first of every space, is the
+ * bootstrap port: a proxy of the server's own port. A fork's child starts with a space
+ * holding only that, as a Mac's child inherits its bootstrap port and nothing else.
  *
  * Names never collide with the other numbers the Mach calls hand out: thread ports are
  * Linux thread ids (< 2^22), semaphores and clocks sit below 2^20, the task and host ports
@@ -21,6 +30,7 @@
 #define _GNU_SOURCE
 #include "runtime.h"
 #include "darwin_abi.h"
+#include "mach_remote.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -58,6 +68,8 @@ struct port {
     struct port *nsrequest;    /* send-once right to notify when no senders are left */
     uint32_t nsrequest_sync;
     int efd, efd_on;           /* readable while a message waits (dispatch, kqueue), or -1 */
+    uint64_t global;           /* its global port id once exported or as a proxy, else 0 */
+    int proxy;                 /* the receive right is in another process */
     pthread_cond_t cond;       /* receivers (and, for a set, receivers on the set) */
     pthread_cond_t space_cond; /* senders waiting for room in the queue */
 };
@@ -104,8 +116,110 @@ static void port_unref(struct port *p)
     }
 }
 
+/* ---- global ports: this process's exported ports and its proxies ------------------------- */
+
+static struct port **globals; /* each holds a reference */
+static uint32_t nglobals, globals_cap;
+
+static struct port *global_find(uint64_t id)
+{
+    for (uint32_t i = 0; i < nglobals; i++)
+        if (globals[i]->global == id)
+            return globals[i];
+    return NULL;
+}
+
+static int global_add(struct port *p)
+{
+    if (nglobals == globals_cap) {
+        uint32_t cap = globals_cap ? globals_cap * 2 : 16;
+        struct port **g = realloc(globals, cap * sizeof *g);
+        if (!g)
+            return -1;
+        globals = g;
+        globals_cap = cap;
+    }
+    p->refs++;
+    globals[nglobals++] = p;
+    return 0;
+}
+
+static void global_remove(struct port *p)
+{
+    for (uint32_t i = 0; i < nglobals; i++)
+        if (globals[i] == p) {
+            globals[i] = globals[--nglobals];
+            port_unref(p);
+            return;
+        }
+}
+
+/* A port in another process, known by its global id: with a reference for the caller. */
+static struct port *proxy_of(uint64_t id)
+{
+    struct port *p = global_find(id);
+    if (p) {
+        p->refs++;
+        return p;
+    }
+    if (!(p = port_new(0)))
+        return NULL;
+    p->receiver = 1; /* alive until the server says otherwise */
+    p->proxy = 1;
+    p->global = id;
+    if (global_add(p)) {
+        port_unref(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* A local port as other processes know it; 0 when there is no server to tell. */
+static uint64_t export_port(struct port *p)
+{
+    if (!p->global) {
+        uint64_t id = mb_remote_new_port();
+        if (!id)
+            return 0;
+        p->global = id;
+        if (global_add(p)) {
+            p->global = 0;
+            return 0;
+        }
+    }
+    return p->global;
+}
+
+/* ---- the space ------------------------------------------------------------------------------ */
+
+static struct port *bootstrap_special; /* TASK_BOOTSTRAP_PORT: a send right, or NULL */
+
+/* Every space starts with the bootstrap port, at the first name (bootstrap_port's). */
+static void space_init(void)
+{
+    space = calloc(64, sizeof *space);
+    if (!space)
+        return;
+    space_size = 64;
+    struct port *b = proxy_of(RP_BOOTSTRAP_PORT);
+    if (!b)
+        return;
+    space[0] = (struct entry){.port = b, .type = R_SEND, .send_urefs = 1};
+    b->name = NAME_BASE;
+    b->send_rights++;
+    if (!bootstrap_special) {
+        b->refs++;
+        b->send_rights++;
+        bootstrap_special = b;
+    }
+}
+
+MB_EXPORT uint32_t mb_bootstrap_port = NAME_BASE;
+
 static struct entry *entry_of(mach_port_t name)
 {
+    if (!space_size)
+        space_init();
     if (name < NAME_BASE || (name - NAME_BASE) % NAME_STEP)
         return NULL;
     uint32_t i = (name - NAME_BASE) / NAME_STEP;
@@ -119,6 +233,8 @@ static int is_ipc_name(mach_port_t name) { return name >= NAME_BASE; }
 /* A free name for `p` (whose reference the entry takes over), or 0. */
 static mach_port_t entry_new(struct port *p, uint32_t type)
 {
+    if (!space_size)
+        space_init();
     uint32_t i = 0;
     while (i < space_size && space[i].type)
         i++;
@@ -203,6 +319,7 @@ struct kmsg {
     uint32_t size;             /* of the message as sent (header + body) */
     struct carried dest, reply;
     int ndesc;
+    size_t nports;             /* rights in port descriptors and OOL port arrays */
     uint32_t *offsets;         /* of each descriptor in bytes[] */
     struct carried *ports;     /* per port descriptor / per name of an OOL ports array */
     void **ool;                /* per descriptor: copied memory */
@@ -376,8 +493,9 @@ static int is_send_disposition(int d)
            d == DARWIN_MACH_MSG_TYPE_MAKE_SEND_ONCE;
 }
 
-/* Copies the body's descriptors in: rights out of the space, memory copied. */
-static mach_msg_return_t copyin_body(struct kmsg *k)
+/* Finds the body's descriptors (k->offsets, k->ndesc, k->nports) and makes room for
+ * their rights and memory. */
+static mach_msg_return_t layout_body(struct kmsg *k)
 {
     uint32_t count;
     size_t at = sizeof(struct darwin_mach_msg_header) + 4;
@@ -401,8 +519,19 @@ static mach_msg_return_t copyin_body(struct kmsg *k)
     k->ports = calloc(nports + 1, sizeof *k->ports);
     if (!k->ports)
         return (mach_msg_return_t)DARWIN_MACH_SEND_NO_BUFFER;
+    k->nports = nports;
+    k->ndesc = (int)count;
+    return (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS;
+}
+
+/* Copies the body's descriptors in: rights out of the space, memory copied. */
+static mach_msg_return_t copyin_body(struct kmsg *k)
+{
+    mach_msg_return_t r = layout_body(k);
+    if (r != (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS)
+        return r;
     size_t slot = 0;
-    for (uint32_t i = 0; i < count; i++, k->ndesc++) {
+    for (uint32_t i = 0; i < (uint32_t)k->ndesc; i++) {
         unsigned char *d = descriptor_at(k, (int)i);
         int t = descriptor_type(d);
         uint32_t name;
@@ -479,6 +608,118 @@ static struct timespec deadline_after(uint32_t ms)
     return t;
 }
 
+/* ---- messages to other processes --------------------------------------------------------- */
+
+struct wbuf {
+    unsigned char *data;
+    size_t len, cap;
+    int failed;
+};
+
+static void put(struct wbuf *w, const void *src, size_t n)
+{
+    if (w->failed)
+        return;
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 512;
+        while (cap < w->len + n)
+            cap *= 2;
+        unsigned char *d = realloc(w->data, cap);
+        if (!d) {
+            w->failed = 1;
+            return;
+        }
+        w->data = d;
+        w->cap = cap;
+    }
+    memcpy(w->data + w->len, src, n);
+    w->len += n;
+}
+
+/* A carried right as it travels: (global id, type, owned by us); a kernel object's name
+ * (task, thread) means nothing in another process and travels as MACH_PORT_NULL. */
+static int put_right(struct wbuf *w, struct carried *c)
+{
+    uint64_t id = 0;
+    uint32_t type = 0, owned = 0;
+    if (c->port) {
+        if (c->type == R_RECEIVE)
+            return -1; /* receive rights stay in the process that has them */
+        if (!c->port->proxy && !export_port(c->port))
+            return -1;
+        id = c->port->global;
+        type = c->type;
+        owned = !c->port->proxy;
+    }
+    put(w, &id, 8);
+    put(w, &type, 4);
+    put(w, &owned, 4);
+    return 0;
+}
+
+/* Rights to this process's ports sent out are held over there now: they stay counted
+ * (so such a port sees no no-senders notification); rights to proxies are released. */
+static void release_sent(struct carried *c)
+{
+    if (c->port && !c->port->proxy) {
+        port_unref(c->port);
+        c->port = NULL;
+    }
+    carried_release(c);
+}
+
+static void kmsg_free(struct kmsg *k)
+{
+    for (int i = 0; i < k->ndesc; i++)
+        free(k->ool ? k->ool[i] : NULL);
+    free(k->ports);
+    free(k->ool);
+    free(k->offsets);
+    free(k);
+}
+
+static int is_ool_data(int type)
+{
+    return type == DARWIN_MACH_MSG_OOL_DESCRIPTOR || type == DARWIN_MACH_MSG_OOL_VOLATILE_DESCRIPTOR;
+}
+
+/* Writes a copied-in message to the server, for the process owning its destination:
+ * the protocol's message frame (machbox/server/protocol.py) with the OOL memory after it. */
+static mach_msg_return_t remote_send(struct kmsg *k)
+{
+    struct wbuf w = {0};
+    uint32_t nrights = (uint32_t)(1 + k->nports), dtype = k->dest.type;
+    put(&w, &k->dest.port->global, 8);
+    put(&w, &dtype, 4);
+    put(&w, &nrights, 4);
+    int bad = put_right(&w, &k->reply);
+    for (size_t i = 0; i < k->nports && !bad; i++)
+        bad = put_right(&w, &k->ports[i]);
+    put(&w, &k->size, 4);
+    put(&w, k->bytes, k->size);
+    for (int i = 0; i < k->ndesc; i++) {
+        unsigned char *d = descriptor_at(k, i);
+        if (is_ool_data(descriptor_type(d)))
+            put(&w, k->ool[i], ool_count(d));
+    }
+    mach_msg_return_t r = bad ? (mach_msg_return_t)DARWIN_MACH_SEND_INVALID_RIGHT
+                          : w.failed ? (mach_msg_return_t)DARWIN_MACH_SEND_NO_BUFFER
+                                     : (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS;
+    if (r == (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS && mb_remote_send(RP_SEND, w.data, w.len))
+        r = (mach_msg_return_t)DARWIN_MACH_SEND_INVALID_DEST;
+    free(w.data);
+    if (r != (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS) {
+        kmsg_destroy(k);
+        return r;
+    }
+    carried_release(&k->dest);
+    release_sent(&k->reply);
+    for (size_t i = 0; i < k->nports; i++)
+        release_sent(&k->ports[i]);
+    kmsg_free(k);
+    return r;
+}
+
 static mach_msg_return_t msg_send(const struct darwin_mach_msg_header *h, int option,
                                   uint32_t send_size, uint32_t timeout)
 {
@@ -511,6 +752,8 @@ static mach_msg_return_t msg_send(const struct darwin_mach_msg_header *h, int op
     if (r == (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS && (h->msgh_bits & DARWIN_MACH_MSGH_BITS_COMPLEX))
         r = copyin_body(k);
     struct port *p = k->dest.port;
+    if (r == (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS && p->proxy)
+        return remote_send(k); /* its receiver is another process */
     struct timespec deadline;
     int timed = option & DARWIN_MACH_SEND_TIMEOUT;
     if (timed)
@@ -717,12 +960,7 @@ static mach_msg_return_t msg_receive(struct darwin_mach_msg_header *h, int optio
     if (h->msgh_bits & DARWIN_MACH_MSGH_BITS_COMPLEX)
         copyout_body(k, (unsigned char *)h);
     fill_trailer((unsigned char *)h + k->size, tsize, seqno, from->context);
-    for (int i = 0; i < k->ndesc; i++)
-        free(k->ool[i]);
-    free(k->ports);
-    free(k->ool);
-    free(k->offsets);
-    free(k);
+    kmsg_free(k);
     port_unref(p);
     return r;
 }
@@ -791,6 +1029,12 @@ MB_EXPORT const unsigned char mb_NDR_record[8] = {0, 0, 0, 0, 1, 0, 0, 0};
 
 static void port_destroy_receive(struct port *p)
 {
+    if (!p->proxy && p->global) { /* other processes' rights to it die too */
+        uint64_t id = p->global;
+        mb_remote_send(RP_PORT_DEAD, &id, sizeof id);
+        global_remove(p);
+        p->global = 0;
+    }
     p->receiver = 0;
     while (p->head)
         kmsg_destroy(dequeue(p));
@@ -1588,6 +1832,9 @@ static void child_after_fork(void)
     pthread_mutex_init(&ipc_lock, NULL);
     space = NULL;
     space_size = 0;
+    globals = NULL;
+    nglobals = globals_cap = 0;
+    bootstrap_special = NULL;
     mig_reply = 0;
 }
 
@@ -1648,4 +1895,257 @@ MB_HIDDEN void mb_ipc_release_send(void *port)
     struct carried c = {port, R_SEND};
     carried_release(&c);
     pthread_mutex_unlock(&ipc_lock);
+}
+
+/* ---- what the server sends (mach_remote.c's reader thread) ---------------------------------- */
+
+struct rbuf {
+    const unsigned char *at;
+    size_t left;
+    int bad;
+};
+
+static const unsigned char *take(struct rbuf *r, size_t n)
+{
+    if (r->bad || n > r->left) {
+        r->bad = 1;
+        return NULL;
+    }
+    const unsigned char *at = r->at;
+    r->at += n;
+    r->left -= n;
+    return at;
+}
+
+/* A right arriving from another process: to one of our own ports, or to a proxy. */
+static void right_from_wire(struct carried *c, const unsigned char *wire)
+{
+    uint64_t id;
+    uint32_t type;
+    memcpy(&id, wire, 8);
+    memcpy(&type, wire + 8, 4);
+    *c = (struct carried){0};
+    if (!id || (type != R_SEND && type != R_SEND_ONCE))
+        return;
+    struct port *p = global_find(id);
+    if (p)
+        p->refs++;
+    else if (!(p = proxy_of(id)))
+        return;
+    if (type == R_SEND)
+        p->send_rights++;
+    else
+        p->sonce_rights++;
+    *c = (struct carried){p, type};
+}
+
+/* The body of a message for the ports after the rights: OOL memory, in descriptor order. */
+static int body_from_wire(struct kmsg *k, struct rbuf *r, const unsigned char *rights,
+                          uint32_t nrights)
+{
+    if (layout_body(k) != (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS || k->nports != nrights - 1)
+        return -1;
+    for (size_t i = 0; i < k->nports; i++)
+        right_from_wire(&k->ports[i], rights + 16 * (i + 1));
+    for (int i = 0; i < k->ndesc; i++) {
+        unsigned char *d = descriptor_at(k, i);
+        int t = descriptor_type(d);
+        if (!is_ool_data(t) && t != DARWIN_MACH_MSG_OOL_PORTS_DESCRIPTOR && !is_port_descriptor(t))
+            return -1;
+        if (!is_ool_data(t))
+            continue;
+        uint32_t n = ool_count(d);
+        const unsigned char *data = take(r, n);
+        if (!data || !(k->ool[i] = malloc(n ? n : 1)))
+            return -1;
+        memcpy(k->ool[i], data, n);
+    }
+    return 0;
+}
+
+/* A message for one of our exported ports: queued as a local one would be. */
+MB_HIDDEN void mb_ipc_deliver(const unsigned char *body, size_t len)
+{
+    struct rbuf r = {body, len, 0};
+    uint64_t dest;
+    uint32_t dtype, nrights, size;
+    const unsigned char *head = take(&r, 16);
+    if (!head)
+        return;
+    memcpy(&dest, head, 8);
+    memcpy(&dtype, head + 8, 4);
+    memcpy(&nrights, head + 12, 4);
+    const unsigned char *rights = nrights && nrights < 65536 ? take(&r, 16 * (size_t)nrights) : NULL;
+    const unsigned char *sz = take(&r, 4);
+    if (!rights || !sz)
+        return;
+    memcpy(&size, sz, 4);
+    const unsigned char *bytes = take(&r, size);
+    if (!bytes || size < sizeof(struct darwin_mach_msg_header) || size % 4)
+        return;
+    pthread_mutex_lock(&ipc_lock);
+    struct port *p = global_find(dest);
+    struct kmsg *k = p && !p->proxy && p->receiver ? calloc(1, sizeof *k + size) : NULL;
+    if (k) {
+        memcpy(k->bytes, bytes, size);
+        k->size = size;
+        p->refs++;
+        if (dtype == R_SEND)
+            p->send_rights++;
+        k->dest = (struct carried){p, dtype == R_SEND ? R_SEND : R_SEND_ONCE};
+        right_from_wire(&k->reply, rights);
+        const struct darwin_mach_msg_header *h = (const void *)bytes;
+        int bad = (h->msgh_bits & DARWIN_MACH_MSGH_BITS_COMPLEX)
+                      ? body_from_wire(k, &r, rights, nrights) : nrights != 1;
+        if (bad)
+            kmsg_destroy(k);
+        else
+            enqueue(p, k);
+    }
+    pthread_mutex_unlock(&ipc_lock);
+}
+
+/* A port another process owned is gone: its proxy dies as a local port does. */
+static void proxy_dies(struct port *p)
+{
+    p->refs++;
+    global_remove(p);
+    port_destroy_receive(p);
+    port_unref(p);
+}
+
+MB_HIDDEN void mb_ipc_port_dead(uint64_t id)
+{
+    pthread_mutex_lock(&ipc_lock);
+    struct port *p = global_find(id);
+    if (p && p->proxy && id != RP_BOOTSTRAP_PORT)
+        proxy_dies(p);
+    pthread_mutex_unlock(&ipc_lock);
+}
+
+/* The server went away: every other process's port is dead to us, and our own exported
+ * ports will get new ids from the next server. The bootstrap port stays: the next call on
+ * it starts a server again. */
+MB_HIDDEN void mb_ipc_server_gone(void)
+{
+    pthread_mutex_lock(&ipc_lock);
+    for (uint32_t i = nglobals; i-- > 0;) {
+        if (i >= nglobals)
+            continue;
+        struct port *p = globals[i];
+        if (p->global == RP_BOOTSTRAP_PORT)
+            continue;
+        if (p->proxy) {
+            proxy_dies(p);
+        } else {
+            p->global = 0;
+            global_remove(p);
+        }
+    }
+    pthread_mutex_unlock(&ipc_lock);
+}
+
+/* bootstrap_check_in: the receive right of a global port comes to this process. */
+MB_HIDDEN uint32_t mb_ipc_adopt_receive(uint64_t id)
+{
+    pthread_mutex_lock(&ipc_lock);
+    mach_port_t n = 0;
+    struct port *p = global_find(id);
+    if (p && !p->proxy) {
+        n = p->name;
+    } else if (!p && (p = port_new(0))) {
+        p->receiver = 1;
+        p->global = id;
+        if (global_add(p) == 0 && (n = entry_new(p, R_RECEIVE)))
+            p->name = n;
+        else
+            port_unref(p);
+    }
+    pthread_mutex_unlock(&ipc_lock);
+    return n;
+}
+
+/* A send right to the global port `id` (bootstrap_look_up's answer), as a name. */
+MB_HIDDEN uint32_t mb_ipc_name_global_send(uint64_t id)
+{
+    pthread_mutex_lock(&ipc_lock);
+    if (!space_size)
+        space_init();
+    mach_port_t n = 0;
+    struct port *p = global_find(id);
+    if (p)
+        p->refs++;
+    else
+        p = proxy_of(id);
+    if (p) {
+        p->send_rights++;
+        struct carried c = {p, R_SEND};
+        int ignored;
+        n = copyout_right(&c, &ignored);
+    }
+    pthread_mutex_unlock(&ipc_lock);
+    return n;
+}
+
+/* The global port a send right `name` names, exporting a local port (bootstrap_register:
+ * the server keeps that send right, so it stays counted). 0 if `name` is no send right. */
+MB_HIDDEN uint64_t mb_ipc_global_send(uint32_t name)
+{
+    pthread_mutex_lock(&ipc_lock);
+    uint64_t id = 0;
+    struct entry *e = entry_of(name);
+    if (e && (e->type & R_SEND)) {
+        struct port *p = e->port;
+        id = p->proxy ? p->global : export_port(p);
+        if (id && !p->proxy)
+            p->send_rights++;
+    }
+    pthread_mutex_unlock(&ipc_lock);
+    return id;
+}
+
+MB_HIDDEN int mb_ipc_is_bootstrap(uint32_t name)
+{
+    pthread_mutex_lock(&ipc_lock);
+    struct entry *e = entry_of(name);
+    int yes = e && (e->type & R_SEND) && e->port->proxy && e->port->global == RP_BOOTSTRAP_PORT;
+    pthread_mutex_unlock(&ipc_lock);
+    return yes;
+}
+
+/* task_get_special_port(TASK_BOOTSTRAP_PORT): a new send right to it. */
+MB_HIDDEN uint32_t mb_ipc_get_bootstrap_special(void)
+{
+    pthread_mutex_lock(&ipc_lock);
+    if (!space_size)
+        space_init();
+    mach_port_t n = 0;
+    struct port *p = bootstrap_special;
+    if (p) {
+        p->refs++;
+        p->send_rights++;
+        struct carried c = {p, R_SEND};
+        int ignored;
+        n = copyout_right(&c, &ignored);
+    }
+    pthread_mutex_unlock(&ipc_lock);
+    return n;
+}
+
+MB_HIDDEN kern_return_t mb_ipc_set_bootstrap_special(uint32_t name)
+{
+    pthread_mutex_lock(&ipc_lock);
+    if (!space_size)
+        space_init();
+    struct carried c;
+    kern_return_t r = copyin_right(name, DARWIN_MACH_MSG_TYPE_COPY_SEND, &c);
+    if (r == KR(KERN_SUCCESS) && !c.port && name)
+        r = KR(KERN_INVALID_RIGHT); /* a kernel object's port cannot serve as one */
+    if (r == KR(KERN_SUCCESS)) {
+        struct carried old = {bootstrap_special, R_SEND};
+        bootstrap_special = c.port;
+        carried_release(&old);
+    }
+    pthread_mutex_unlock(&ipc_lock);
+    return r;
 }

@@ -379,6 +379,20 @@ static PyObject *py_set_prefix(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+MB_HIDDEN void mb_remote_configure(const char *prefix, const char *python,
+                                   const char *pythonpath);
+
+/* set_server(prefix, python, pythonpath): where the prefix's server listens, and how to
+ * start it (`python -m machbox.server` with machbox on pythonpath) when none does. */
+static PyObject *py_set_server(PyObject *self, PyObject *args)
+{
+    const char *prefix, *python, *pythonpath;
+    if (!PyArg_ParseTuple(args, "sss", &prefix, &python, &pythonpath))
+        return NULL;
+    mb_remote_configure(prefix, python, pythonpath);
+    Py_RETURN_NONE;
+}
+
 MB_HIDDEN const char *mb_vfs_in(const char *path, char *buf);
 
 /* vfs_expand(path) -> the host path a guest path names (dlopen and other Python paths). */
@@ -579,6 +593,7 @@ static PyMethodDef methods[] = {
     {"set_reentry", py_set_reentry, METH_O, "set_reentry(argv prefix for Mach-O children)"},
     {"set_program", py_set_program, METH_VARARGS, "set_program(mh, argv, apple, exe_path)"},
     {"set_prefix", py_set_prefix, METH_VARARGS, "set_prefix(path)"},
+    {"set_server", py_set_server, METH_VARARGS, "set_server(prefix, python, pythonpath)"},
     {"vfs_expand", py_vfs_expand, METH_VARARGS, "vfs_expand(guest path) -> host path"},
     {"run", py_run, METH_VARARGS, "run(initializers, kind, entry): never returns"},
     {"call_initializers", py_call_initializers, METH_O, "call_initializers(addresses)"},

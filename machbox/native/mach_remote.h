@@ -1,0 +1,32 @@
+/* Mach IPC across processes: the client side of the per-prefix server (mach_remote.c) and
+ * what mach_ipc.c offers it. The protocol is machbox/server/protocol.py's; these numbers
+ * mirror it. */
+#ifndef MACHBOX_MACH_REMOTE_H
+#define MACHBOX_MACH_REMOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    RP_HELLO = 1, RP_SEND = 2, RP_PORT_DEAD = 3, RP_REGISTER = 4, RP_LOOK_UP = 5,
+    RP_CHECK_IN = 6, RP_SHUTDOWN = 7,
+    RP_WELCOME = 101, RP_DELIVER = 102, RP_DEAD = 103, RP_RESULT = 104, RP_RECEIVE = 105,
+};
+#define RP_BOOTSTRAP_PORT 1ull /* the global port of every process's bootstrap_port */
+#define RP_CLIENT_SHIFT 32
+
+/* mach_remote.c (callers may hold mach_ipc.c's lock; it never takes that lock itself
+ * while holding its own) */
+MB_HIDDEN uint64_t mb_remote_new_port(void);              /* 0: no server */
+MB_HIDDEN int mb_remote_send(int op, const void *body, size_t len); /* 0 or -1 */
+
+/* mach_ipc.c, for the reader thread and the bootstrap calls (they take the IPC lock) */
+MB_HIDDEN void mb_ipc_deliver(const unsigned char *body, size_t len);
+MB_HIDDEN void mb_ipc_port_dead(uint64_t port);
+MB_HIDDEN void mb_ipc_server_gone(void);
+MB_HIDDEN uint32_t mb_ipc_adopt_receive(uint64_t port);   /* name of the receive right */
+MB_HIDDEN uint32_t mb_ipc_name_global_send(uint64_t port); /* name of a new send right */
+/* the global port of a send right `name` names (exporting a local port): 0 if none */
+MB_HIDDEN uint64_t mb_ipc_global_send(uint32_t name);
+MB_HIDDEN int mb_ipc_is_bootstrap(uint32_t name);
+#endif

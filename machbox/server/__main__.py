@@ -1,0 +1,5 @@
+import sys
+
+from machbox.server.main import main
+
+sys.exit(main())

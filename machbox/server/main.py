@@ -1,0 +1,314 @@
+"""The server process: one selectors loop over the listening socket and the clients.
+
+Started detached by the first client that finds no server (native/mach_remote.c), with
+``python3 -m machbox.server --prefix DIR``. It takes the prefix's lock first and exits at
+once if another server holds it, so clients racing to start one get exactly one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import logging
+import os
+import selectors
+import signal
+import socket
+import sys
+import time
+
+from machbox.server import paths
+from machbox.server import protocol as P
+from machbox.server.bootstrap import Namespace, declared_services
+
+log = logging.getLogger("machbox.server")
+IDLE_TIMEOUT = 30.0  # seconds without clients before the server exits
+HELD = object()      # the owner of a port whose receive right the server holds
+
+
+class Client:
+    def __init__(self, sock: socket.socket, ident: int):
+        self.sock = sock
+        self.ident = ident
+        self.pid = 0
+        self.inbuf = bytearray()
+        self.outbuf = bytearray()
+
+
+class Server:
+    def __init__(self, prefix: str, listener: socket.socket, idle_timeout: float):
+        self.prefix = prefix
+        self.listener = listener
+        self.idle_timeout = idle_timeout
+        self.sel = selectors.DefaultSelector()
+        self.sel.register(listener, selectors.EVENT_READ)
+        self.clients: dict[socket.socket, Client] = {}
+        self.next_client = 1
+        self.next_port = P.BOOTSTRAP_PORT + 1   # the server's own ports: client id 0
+        self.owner: dict[int, object] = {}       # global port -> Client or HELD
+        self.held: dict[int, list[bytes]] = {}   # messages waiting for a check-in
+        self.dead: set[int] = set()
+        self.namespace = Namespace(declared_services(prefix), self._held_port)
+        self.idle_since = time.monotonic()
+        self.running = True
+
+    # ---- ports -------------------------------------------------------------------------
+
+    def _held_port(self) -> int:
+        port = self.next_port
+        self.next_port += 1
+        self.owner[port] = HELD
+        self.held[port] = []
+        return port
+
+    def _claim(self, client: Client, port: int) -> None:
+        """``client`` says it holds the receive right of its own ``port``."""
+        if port not in self.owner and port not in self.dead and \
+                port >> P.CLIENT_SHIFT == client.ident:
+            self.owner[port] = client
+
+    def _port_died(self, port: int) -> None:
+        self.owner.pop(port, None)
+        if self.namespace.is_declared_port(port):  # launchd takes the receive right back
+            self.owner[port] = HELD
+            self.held.setdefault(port, [])
+            return
+        self.dead.add(port)
+        self.namespace.port_died(port)
+        note = P.frame(P.DEAD, P.PORT.pack(port))
+        for c in self.clients.values():
+            self._queue(c, note)
+
+    # ---- requests ----------------------------------------------------------------------
+
+    def _message(self, client: Client, body: bytes) -> None:
+        dest, rights = P.message_rights(body)
+        for port, _type, owned in rights:
+            if owned:
+                self._claim(client, port)
+        owner = self.owner.get(dest)
+        if isinstance(owner, Client):
+            self._queue(owner, P.frame(P.DELIVER, body))
+        elif owner is HELD:
+            self.held[dest].append(body)
+        elif dest != P.BOOTSTRAP_PORT:  # the sender learns its destination is gone
+            self._queue(client, P.frame(P.DEAD, P.PORT.pack(dest)))
+
+    def _reply(self, client: Client, op: int, request: int, kr: int, port: int) -> None:
+        self._queue(client, P.frame(op, P.REPLY.pack(request, kr, port)))
+
+    def _register(self, client: Client, body: bytes) -> None:
+        request, _ = P.REQUEST.unpack_from(body)
+        (port,) = P.PORT.unpack_from(body, P.REQUEST.size)
+        name = body[P.REQUEST.size + P.PORT.size:].decode(errors="replace")
+        if port:
+            self._claim(client, port)
+        kr = self.namespace.register(name, port, lambda p: p in self.owner)
+        self._reply(client, P.RESULT, request, kr, 0)
+
+    def _look_up(self, client: Client, body: bytes) -> None:
+        request, _ = P.REQUEST.unpack_from(body)
+        kr, port = self.namespace.look_up(body[P.REQUEST.size:].decode(errors="replace"))
+        self._reply(client, P.RESULT, request, kr, port)
+
+    def _check_in(self, client: Client, body: bytes) -> None:
+        request, _ = P.REQUEST.unpack_from(body)
+        name = body[P.REQUEST.size:].decode(errors="replace")
+        kr, port = self.namespace.check_in(name, lambda p: self.owner.get(p) is HELD,
+                                           self._held_port)
+        self._reply(client, P.RECEIVE, request, kr, port)
+        if kr == 0:  # the receive right moves to the client, with what waited for it
+            self.owner[port] = client
+            for body in self.held.pop(port, []):
+                self._queue(client, P.frame(P.DELIVER, body))
+
+    def _hello(self, client: Client, body: bytes) -> None:
+        (client.pid,) = P.PORT.unpack_from(body.ljust(8, b"\0"))
+        self._queue(client, P.frame(P.WELCOME, client.ident.to_bytes(4, "little")))
+
+    def _dispatch(self, client: Client, op: int, body: bytes) -> None:
+        if op == P.SEND:
+            self._message(client, body)
+        elif op == P.PORT_DEAD:
+            (port,) = P.PORT.unpack_from(body)
+            if self.owner.get(port) is client:
+                self._port_died(port)
+        elif op == P.REGISTER:
+            self._register(client, body)
+        elif op == P.LOOK_UP:
+            self._look_up(client, body)
+        elif op == P.CHECK_IN:
+            self._check_in(client, body)
+        elif op == P.HELLO:
+            self._hello(client, body)
+        elif op == P.SHUTDOWN:
+            log.info("shutdown requested by pid %d", client.pid)
+            self.running = False
+        else:
+            log.warning("client %d: unknown op %d", client.ident, op)
+
+    # ---- connections -------------------------------------------------------------------
+
+    def _accept(self) -> None:
+        sock, _ = self.listener.accept()
+        sock.setblocking(False)
+        client = Client(sock, self.next_client)
+        self.next_client += 1
+        self.clients[sock] = client
+        self.sel.register(sock, selectors.EVENT_READ, client)
+
+    def _queue(self, client: Client, data: bytes) -> None:
+        if not client.outbuf:
+            self.sel.modify(client.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, client)
+        client.outbuf += data
+
+    def _flush(self, client: Client) -> None:
+        try:
+            sent = client.sock.send(client.outbuf)
+        except BlockingIOError:
+            return
+        except OSError:
+            self._drop(client)
+            return
+        del client.outbuf[:sent]
+        if not client.outbuf:
+            self.sel.modify(client.sock, selectors.EVENT_READ, client)
+
+    def _read(self, client: Client) -> None:
+        try:
+            data = client.sock.recv(1 << 16)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._drop(client)
+            return
+        buf = client.inbuf
+        buf += data
+        while len(buf) >= 8:
+            length, op = P.FRAME.unpack_from(buf)
+            if length < 4 or length > P.MAX_FRAME:
+                log.warning("client %d: bad frame length %d", client.ident, length)
+                self._drop(client)
+                return
+            if len(buf) < 4 + length:
+                break
+            body = bytes(buf[8:4 + length])
+            del buf[:4 + length]
+            try:
+                self._dispatch(client, op, body)
+            except Exception as e:  # one bad request must not take the prefix's server down
+                log.warning("client %d: op %d: %r", client.ident, op, e)
+
+    def _drop(self, client: Client) -> None:
+        """A client went away (exit, crash, SIGKILL): its receive rights die with it."""
+        if client.sock not in self.clients:
+            return
+        del self.clients[client.sock]
+        self.sel.unregister(client.sock)
+        client.sock.close()
+        for port in [p for p, o in self.owner.items() if o is client]:
+            self._port_died(port)
+        if not self.clients:
+            self.idle_since = time.monotonic()
+
+    def _idle(self) -> bool:
+        waiting = any(self.held.values())
+        return not self.clients and not waiting and \
+            time.monotonic() - self.idle_since >= self.idle_timeout
+
+    def serve(self) -> None:
+        while self.running and not self._idle():
+            for key, events in self.sel.select(timeout=1.0 if self.clients else 0.25):
+                if key.fileobj is self.listener:
+                    self._accept()
+                    continue
+                client = key.data
+                if events & selectors.EVENT_WRITE and client.sock in self.clients:
+                    self._flush(client)
+                if events & selectors.EVENT_READ and client.sock in self.clients:
+                    self._read(client)
+        for client in list(self.clients.values()):
+            self._flush(client)
+            client.sock.close()
+
+
+def _take_lock(prefix: str) -> int | None:
+    fd = os.open(paths.lock_path(prefix), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def _listen(prefix: str) -> tuple[socket.socket, str]:
+    path, dirfd = paths.short_socket_path(prefix)
+    try:
+        try:
+            os.unlink(path)  # a dead server's: the lock says none runs
+        except FileNotFoundError:
+            pass
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(path)
+        os.chmod(path, 0o600)
+        sock.listen(64)
+    finally:
+        if dirfd is not None:
+            os.close(dirfd)
+    sock.setblocking(False)
+    return sock, paths.socket_path(prefix)
+
+
+def _detach(prefix: str) -> None:
+    """Leaves the client that started us: it waits for this process, not for the server,
+    and no guest's wait() ever finds the server among its children."""
+    if os.fork():
+        os._exit(0)
+    os.setsid()
+    # nothing of the guest's (pipes a test harness reads to EOF) stays open here
+    os.closerange(3, os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 1024)
+    log_fd = os.open(paths.log_path(prefix), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="machbox-server")
+    parser.add_argument("--prefix", required=True)
+    parser.add_argument("--idle-timeout", type=float,
+                        default=float(os.environ.get("MACHBOX_SERVER_IDLE_TIMEOUT",
+                                                     IDLE_TIMEOUT)))
+    parser.add_argument("--daemon", action="store_true",
+                        help="detach (fork, new session) and log to the run directory")
+    args = parser.parse_args(argv)
+    prefix = os.path.abspath(args.prefix)
+    os.makedirs(paths.run_dir(prefix), exist_ok=True)
+    if args.daemon:
+        _detach(prefix)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s machbox-server[%(process)d] %(message)s")
+    lock = _take_lock(prefix)
+    if lock is None:
+        return 0  # another server serves this prefix
+    listener, sock_path = _listen(prefix)
+    server = Server(prefix, listener, args.idle_timeout)
+    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "running", False))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    log.info("serving %s", prefix)
+    try:
+        server.serve()
+    finally:
+        try:
+            os.unlink(sock_path)
+        except OSError:
+            pass
+        listener.close()
+        os.ftruncate(lock, 0)
+        os.close(lock)  # releases the lock: the next server may start
+    log.info("exiting")
+    return 0

@@ -1,0 +1,54 @@
+"""The wire protocol between clients (native/mach_remote.c, which mirrors these numbers in
+mach_remote.h) and the server.
+
+Every frame is ``u32 length`` (of what follows) then ``u32 op`` then the op's body, all
+little-endian. A message frame (SEND from a client, DELIVER to the owner, byte for byte the
+same body) is::
+
+    u64 dest   u32 dest_type   u32 nrights   nrights x (u64 port, u32 type, u32 owned)
+    ... the message itself, opaque to the server
+
+``owned`` marks a port whose receive right the sender holds: the frame also tells the
+server who owns it. Types are the right kinds (SEND, RECEIVE, SEND_ONCE below).
+"""
+
+from __future__ import annotations
+
+import struct
+
+# client -> server
+HELLO = 1          # u32 pid                      -> WELCOME u32 client id
+SEND = 2           # a message frame
+PORT_DEAD = 3      # u64 port: its receive right was destroyed
+REGISTER = 4       # u32 request, u32 0, u64 port, name
+LOOK_UP = 5        # u32 request, u32 0, name       -> RESULT
+CHECK_IN = 6       # u32 request, u32 0, name       -> RECEIVE
+SHUTDOWN = 7       # stop the server
+# server -> client
+WELCOME = 101
+DELIVER = 102      # a message frame, to the port's owner
+DEAD = 103         # u64 port: rights to it are dead names now
+RESULT = 104       # u32 request, i32 kern_return, u64 port (a send right)
+RECEIVE = 105      # u32 request, i32 kern_return, u64 port (the receive right, adopted)
+
+SEND_RIGHT, RECEIVE_RIGHT, SEND_ONCE_RIGHT = 1, 2, 4
+BOOTSTRAP_PORT = 1  # the global port every process's bootstrap_port names
+CLIENT_SHIFT = 32   # a client's own ports are (client id << 32) | n
+
+FRAME = struct.Struct("<II")
+MESSAGE = struct.Struct("<QII")
+RIGHT = struct.Struct("<QII")
+REQUEST = struct.Struct("<II")
+REPLY = struct.Struct("<IiQ")
+PORT = struct.Struct("<Q")
+MAX_FRAME = 64 << 20
+
+
+def frame(op: int, body: bytes = b"") -> bytes:
+    return FRAME.pack(len(body) + 4, op) + body
+
+
+def message_rights(body: bytes) -> tuple[int, list[tuple[int, int, int]]]:
+    """The destination and the (port, type, owned) rights of a message frame's body."""
+    dest, _type, n = MESSAGE.unpack_from(body)
+    return dest, [RIGHT.unpack_from(body, MESSAGE.size + i * RIGHT.size) for i in range(n)]

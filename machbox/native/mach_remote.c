@@ -27,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -178,6 +180,24 @@ static void spawn_server(void)
 
 static void *reader(void *arg);
 
+/* Clients that find no server queue on this lock: the first starts one, the others find it
+ * running when their turn comes (the server's own lock keeps it single regardless). */
+static int take_spawn_lock(void)
+{
+    char dir[4096], path[4200];
+    snprintf(dir, sizeof dir, "%s/private/var/run", prefix_path);
+    mkdir(dir, 0755);
+    snprintf(dir, sizeof dir, "%s/private/var/run/machbox", prefix_path);
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/spawn.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+        ;
+    return fd;
+}
+
 /* Connects (starting the server if none answers) and says hello; conn_lock held. */
 static int ensure_connected(void)
 {
@@ -186,6 +206,9 @@ static int ensure_connected(void)
     if (!socket_path)
         return -1; /* no prefix: no server */
     int fd = try_connect();
+    int spawn_lock = fd < 0 ? take_spawn_lock() : -1;
+    if (spawn_lock >= 0)
+        fd = try_connect(); /* started by the client that had the lock before us */
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     long last_spawn = -1000;
@@ -193,7 +216,7 @@ static int ensure_connected(void)
         clock_gettime(CLOCK_MONOTONIC, &now);
         long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
         if (ms > START_TIMEOUT_MS)
-            return -1;
+            break;
         if (ms - last_spawn >= 1000) { /* a server that lost the race to exit: start again */
             spawn_server();
             last_spawn = ms;
@@ -202,6 +225,10 @@ static int ensure_connected(void)
         if (fd < 0)
             usleep(5000);
     }
+    if (spawn_lock >= 0)
+        close(spawn_lock); /* releases it */
+    if (fd < 0)
+        return -1;
     uint32_t pid = (uint32_t)getpid(), head[2], id;
     if (write_frame(fd, RP_HELLO, &pid, 4, NULL, 0) || read_all(fd, head, 8) ||
         head[1] != RP_WELCOME || head[0] != 8 || read_all(fd, &id, 4)) {

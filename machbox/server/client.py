@@ -29,6 +29,7 @@ def connect(prefix: str) -> socket.socket | None:
 
 def shutdown(prefix: str, timeout: float = 5.0) -> bool:
     """Stops the prefix's server; True once none runs (False if it would not stop)."""
+    pid = paths.server_pid(prefix)
     sock = connect(prefix)
     if sock is not None:
         with sock:
@@ -41,8 +42,18 @@ def shutdown(prefix: str, timeout: float = 5.0) -> bool:
             except OSError:
                 pass
     deadline = time.monotonic() + timeout
-    while paths.server_pid(prefix) is not None:
+    while paths.server_pid(prefix) is not None or (pid and _alive(pid)):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.02)
     return True
+
+
+def _alive(pid: int) -> bool:
+    """The server is not our child: it has gone when its pid is gone (or is a zombie of
+    whoever reaps it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False

@@ -187,3 +187,16 @@ def test_messages_within_a_process_never_start_the_server(prefix, machbox_cmd, b
     assert p.returncode == 0, p.stderr[-2000:]
     assert not _servers(prefix)
     assert not os.path.exists(paths.socket_path(str(prefix)))
+
+
+def test_timeout_ends_the_guest_tree_but_not_the_prefix_server(ipc_programs, prefix,
+                                                               machbox_cmd):
+    """`machbox run --timeout` ends everything its guest started, except the server the
+    guest started on demand: other processes of the prefix use it."""
+    p = subprocess.run(machbox_cmd + ["run", "--timeout", "3", str(ipc_programs["receiver"])],
+                       env=_env(prefix), capture_output=True, text=True, timeout=TIMEOUT)
+    assert p.returncode == 124, p.stderr[-2000:]
+    assert "bootstrap_register()'ed our port" in p.stdout
+    assert len(_servers(prefix)) == 1
+    sender = _run(machbox_cmd, ipc_programs["sender"], prefix)
+    assert sender.stdout == "bootstrap_look_up() failed with code 0x44e\n"  # its port died

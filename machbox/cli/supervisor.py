@@ -15,7 +15,9 @@ behind as the supervisor:
   process is reaped, and machbox exits 124 as GNU timeout does.
 
 The tree is found by walking /proc (parent links), repeatedly until a pass finds nothing
-alive, so a process forking while the tree is being killed is caught on the next pass.
+alive, so a process forking while the tree is being killed is caught on the next pass. The
+prefix's server (machbox.server), which a guest may have started and which re-parents here
+too, is not part of the tree: it serves every process of the prefix.
 """
 
 from __future__ import annotations
@@ -165,9 +167,19 @@ def descendants(root: int) -> list[int]:
     found, todo = [], [root]
     while todo:
         for child in children.get(todo.pop(), ()):
-            found.append(child)
-            todo.append(child)
+            if not _is_prefix_server(child):
+                found.append(child)
+                todo.append(child)
     return found
+
+
+def _is_prefix_server(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return False
+    return argv[1:3] == [b"-m", b"machbox.server"]
 
 
 def kill_tree(sig: int) -> None:
@@ -189,6 +201,8 @@ def _reap_all() -> None:
     while time.monotonic() < deadline:
         try:
             if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                if not descendants(os.getpid()):  # only the prefix's server is left
+                    return
                 time.sleep(0.005)
         except ChildProcessError:
             return

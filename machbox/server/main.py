@@ -158,7 +158,16 @@ class Server:
         self.sel.register(sock, selectors.EVENT_READ, client)
 
     def _queue(self, client: Client, data: bytes) -> None:
-        if not client.outbuf:
+        if not client.outbuf:  # most often the whole frame goes at once, without a wait
+            try:
+                sent = client.sock.send(data)
+            except BlockingIOError:
+                sent = 0
+            except OSError:
+                return  # gone: its EOF comes through the selector
+            if sent == len(data):
+                return
+            data = data[sent:]
             self.sel.modify(client.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, client)
         client.outbuf += data
 

@@ -200,3 +200,8 @@ def test_timeout_ends_the_guest_tree_but_not_the_prefix_server(ipc_programs, pre
     assert len(_servers(prefix)) == 1
     sender = _run(machbox_cmd, ipc_programs["sender"], prefix)
     assert sender.stdout == "bootstrap_look_up() failed with code 0x44e\n"  # its port died
+
+
+def test_bootstrap_port_across_posix_spawn_and_exec(ipc_programs, prefix, machbox_cmd):
+    p = _run(machbox_cmd, ipc_programs["spawn"], prefix)
+    assert (p.returncode, p.stdout) == (0, _expected("spawn")), p.stderr[-2000:]

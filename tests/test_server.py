@@ -145,6 +145,22 @@ def test_client_killed_mid_conversation(ipc_programs, prefix, machbox_cmd):
     assert _servers(prefix) == [server]
 
 
+def test_a_killed_server_is_replaced(ipc_programs, prefix, machbox_cmd):
+    """A server killed with SIGKILL leaves its socket and lock behind: the next client
+    starts a new one, which takes over both (with an empty namespace)."""
+    _run(machbox_cmd, ipc_programs["sender"], prefix)
+    (first,) = _servers(prefix)
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while first in _servers(prefix) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert os.path.exists(paths.socket_path(str(prefix)))  # stale
+    sender = _run(machbox_cmd, ipc_programs["sender"], prefix)
+    assert sender.stdout == "bootstrap_look_up() failed with code 0x44e\n"
+    (second,) = _servers(prefix)
+    assert second != first
+
+
 def test_concurrent_clients_start_one_server(ipc_programs, prefix, machbox_cmd):
     senders = [_start(machbox_cmd, ipc_programs["sender"], prefix) for _ in range(4)]
     outs = [s.communicate(timeout=TIMEOUT)[0] for s in senders]

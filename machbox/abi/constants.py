@@ -1275,6 +1275,7 @@ AREAS = {
         ('MACH_SEND_MSG_TOO_SMALL', 268435464, None, None),
         ('MACH_SEND_INVALID_TYPE', 268435471, None, None),
         ('MACH_SEND_NO_BUFFER', 268435469, None, None),
+        ('MACH_SEND_TOO_LARGE', 268435470, None, None),
         ('MACH_RCV_INVALID_NAME', 268451842, None, None),
         ('MACH_RCV_TIMED_OUT', 268451843, None, None),
         ('MACH_RCV_TOO_LARGE', 268451844, None, None),

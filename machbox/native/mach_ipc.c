@@ -320,6 +320,7 @@ struct kmsg {
     struct carried dest, reply;
     int ndesc;
     size_t nports;             /* rights in port descriptors and OOL port arrays */
+    uint32_t sender_pid;       /* of another process that sent it, else 0 */
     uint32_t *offsets;         /* of each descriptor in bytes[] */
     struct carried *ports;     /* per port descriptor / per name of an OOL ports array */
     void **ool;                /* per descriptor: copied memory */
@@ -695,6 +696,8 @@ static mach_msg_return_t remote_send(struct kmsg *k)
     int bad = put_right(&w, &k->reply);
     for (size_t i = 0; i < k->nports && !bad; i++)
         bad = put_right(&w, &k->ports[i]);
+    uint32_t pid = (uint32_t)getpid(); /* for the receiver's audit trailer */
+    put(&w, &pid, 4);
     put(&w, &k->size, 4);
     put(&w, k->bytes, k->size);
     for (int i = 0; i < k->ndesc; i++) {
@@ -704,6 +707,7 @@ static mach_msg_return_t remote_send(struct kmsg *k)
     }
     mach_msg_return_t r = bad ? (mach_msg_return_t)DARWIN_MACH_SEND_INVALID_RIGHT
                           : w.failed ? (mach_msg_return_t)DARWIN_MACH_SEND_NO_BUFFER
+                          : w.len + 4 > RP_MAX_FRAME ? (mach_msg_return_t)DARWIN_MACH_SEND_TOO_LARGE
                                      : (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS;
     if (r == (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS && mb_remote_send(RP_SEND, w.data, w.len))
         r = (mach_msg_return_t)DARWIN_MACH_SEND_INVALID_DEST;
@@ -885,7 +889,8 @@ static void copyout_body(struct kmsg *k, unsigned char *out)
     }
 }
 
-static void fill_trailer(unsigned char *at, uint32_t size, uint32_t seqno, uint64_t context)
+static void fill_trailer(unsigned char *at, uint32_t size, uint32_t seqno, uint64_t context,
+                         uint32_t sender_pid)
 {
     struct darwin_mach_msg_max_trailer t = {0};
     t.msgh_trailer_type = (uint32_t)DARWIN_MACH_MSG_TRAILER_FORMAT_0;
@@ -894,7 +899,8 @@ static void fill_trailer(unsigned char *at, uint32_t size, uint32_t seqno, uint6
     t.msgh_sender[0] = geteuid();
     t.msgh_sender[1] = getegid();
     /* the audit token: auid, euid, egid, ruid, rgid, pid, asid, pid version */
-    uint32_t audit[8] = {getuid(), geteuid(), getegid(), getuid(), getgid(), (uint32_t)getpid(), 0, 0};
+    uint32_t pid = sender_pid ? sender_pid : (uint32_t)getpid();
+    uint32_t audit[8] = {getuid(), geteuid(), getegid(), getuid(), getgid(), pid, 0, 0};
     memcpy(t.msgh_audit, audit, sizeof audit);
     memcpy(t.msgh_context, &context, 8);
     memcpy(at, &t, size);
@@ -959,7 +965,7 @@ static mach_msg_return_t msg_receive(struct darwin_mach_msg_header *h, int optio
     h->msgh_size = k->size;
     if (h->msgh_bits & DARWIN_MACH_MSGH_BITS_COMPLEX)
         copyout_body(k, (unsigned char *)h);
-    fill_trailer((unsigned char *)h + k->size, tsize, seqno, from->context);
+    fill_trailer((unsigned char *)h + k->size, tsize, seqno, from->context, k->sender_pid);
     kmsg_free(k);
     port_unref(p);
     return r;
@@ -1860,18 +1866,22 @@ MB_HIDDEN kern_return_t mb_ipc_copy_send(uint32_t name, void **port)
     return r == KR(KERN_SUCCESS) ? r : KR(KERN_INVALID_CAPABILITY);
 }
 
-/* Another send right to `port`, given to the space: its name. */
+/* Another send right to `p`, given to the space: its name. */
+static mach_port_t give_send(struct port *p)
+{
+    p->refs++;
+    p->send_rights++;
+    struct carried c = {p, R_SEND};
+    int ignored;
+    return copyout_right(&c, &ignored);
+}
+
 MB_HIDDEN uint32_t mb_ipc_name_send(void *port)
 {
     if (!port)
         return 0;
     pthread_mutex_lock(&ipc_lock);
-    struct port *p = port;
-    p->refs++;
-    p->send_rights++;
-    struct carried c = {p, R_SEND};
-    int ignored;
-    mach_port_t n = copyout_right(&c, &ignored);
+    mach_port_t n = give_send(port);
     pthread_mutex_unlock(&ipc_lock);
     return n;
 }
@@ -1976,8 +1986,8 @@ MB_HIDDEN void mb_ipc_deliver(const unsigned char *body, size_t len)
     memcpy(&dtype, head + 8, 4);
     memcpy(&nrights, head + 12, 4);
     const unsigned char *rights = nrights && nrights < 65536 ? take(&r, 16 * (size_t)nrights) : NULL;
-    const unsigned char *sz = take(&r, 4);
-    if (!rights || !sz)
+    const unsigned char *pid = take(&r, 4), *sz = take(&r, 4);
+    if (!rights || !pid || !sz)
         return;
     memcpy(&size, sz, 4);
     const unsigned char *bytes = take(&r, size);
@@ -1989,6 +1999,7 @@ MB_HIDDEN void mb_ipc_deliver(const unsigned char *body, size_t len)
     if (k) {
         memcpy(k->bytes, bytes, size);
         k->size = size;
+        memcpy(&k->sender_pid, pid, 4);
         p->refs++;
         if (dtype == R_SEND)
             p->send_rights++;
@@ -2026,7 +2037,7 @@ MB_HIDDEN void mb_ipc_port_dead(uint64_t id)
 /* The server went away: every other process's port is dead to us, and our own exported
  * ports will get new ids from the next server. The bootstrap port stays: the next call on
  * it starts a server again. */
-MB_HIDDEN void mb_ipc_server_gone(void)
+MB_HIDDEN void mb_ipc_server_gone(uint32_t client)
 {
     pthread_mutex_lock(&ipc_lock);
     for (uint32_t i = nglobals; i-- > 0;) {
@@ -2037,7 +2048,7 @@ MB_HIDDEN void mb_ipc_server_gone(void)
             continue;
         if (p->proxy) {
             proxy_dies(p);
-        } else {
+        } else if (p->global >> RP_CLIENT_SHIFT == client) { /* not one a new server knows */
             p->global = 0;
             global_remove(p);
         }
@@ -2078,10 +2089,8 @@ MB_HIDDEN uint32_t mb_ipc_name_global_send(uint64_t id)
     else
         p = proxy_of(id);
     if (p) {
-        p->send_rights++;
-        struct carried c = {p, R_SEND};
-        int ignored;
-        n = copyout_right(&c, &ignored);
+        n = give_send(p);
+        port_unref(p);
     }
     pthread_mutex_unlock(&ipc_lock);
     return n;
@@ -2119,15 +2128,7 @@ MB_HIDDEN uint32_t mb_ipc_get_bootstrap_special(void)
     pthread_mutex_lock(&ipc_lock);
     if (!space_size)
         space_init();
-    mach_port_t n = 0;
-    struct port *p = bootstrap_special;
-    if (p) {
-        p->refs++;
-        p->send_rights++;
-        struct carried c = {p, R_SEND};
-        int ignored;
-        n = copyout_right(&c, &ignored);
-    }
+    mach_port_t n = bootstrap_special ? give_send(bootstrap_special) : 0;
     pthread_mutex_unlock(&ipc_lock);
     return n;
 }

@@ -349,7 +349,7 @@ static void *reader(void *arg)
     unsigned char *buf = NULL;
     size_t cap = 0;
     uint32_t head[2];
-    while (read_all(fd, head, 8) == 0 && head[0] >= 4 && head[0] <= (64u << 20)) {
+    while (read_all(fd, head, 8) == 0 && head[0] >= 4 && head[0] <= RP_MAX_FRAME) {
         size_t len = head[0] - 4;
         if (len > cap) {
             unsigned char *b = realloc(buf, len);
@@ -365,12 +365,13 @@ static void *reader(void *arg)
     /* the server went away (shutdown, killed): every other process's port is gone for us */
     pthread_mutex_lock(&conn_lock);
     int ours = conn_fd == fd;
+    uint32_t client = client_id;
     if (ours)
         conn_fd = -1;
     pthread_cond_broadcast(&conn_cond);
     pthread_mutex_unlock(&conn_lock);
     if (ours)
-        mb_ipc_server_gone();
+        mb_ipc_server_gone(client);
     close(fd);
     return NULL;
 }
@@ -397,15 +398,20 @@ static void __attribute__((constructor)) init_remote(void)
 
 /* ---- the bootstrap calls (liblaunch's, answered by the server as launchd would) ----------- */
 
-
-static kern_return_t look_up(uint32_t bp, const char *name, uint32_t *sp)
+/* look_up (a send right comes back) or check_in (the receive right, adopted already). */
+static kern_return_t ask(int op, uint32_t bp, const char *name, uint32_t *sp)
 {
     if (!mb_ipc_is_bootstrap(bp))
         return SEND_INVALID_DEST;
     struct pending p;
-    int32_t kr = request(RP_LOOK_UP, 0, 0, name, &p);
-    *sp = kr == 0 ? mb_ipc_name_global_send(p.port) : 0;
+    int32_t kr = request(op, 0, 0, name, &p);
+    *sp = kr != 0 ? 0 : op == RP_CHECK_IN ? p.name : mb_ipc_name_global_send(p.port);
     return kr;
+}
+
+static kern_return_t look_up(uint32_t bp, const char *name, uint32_t *sp)
+{
+    return ask(RP_LOOK_UP, bp, name, sp);
 }
 
 MB_EXPORT kern_return_t mb_bootstrap_look_up(uint32_t bp, const char *name, uint32_t *sp)
@@ -429,12 +435,7 @@ MB_EXPORT kern_return_t mb_bootstrap_look_up3(uint32_t bp, const char *name, uin
 
 static kern_return_t check_in(uint32_t bp, const char *name, uint32_t *sp)
 {
-    if (!mb_ipc_is_bootstrap(bp))
-        return SEND_INVALID_DEST;
-    struct pending p;
-    int32_t kr = request(RP_CHECK_IN, 0, 0, name, &p);
-    *sp = kr == 0 ? p.name : 0;
-    return kr;
+    return ask(RP_CHECK_IN, bp, name, sp);
 }
 
 MB_EXPORT kern_return_t mb_bootstrap_check_in(uint32_t bp, const char *name, uint32_t *sp)

@@ -14,6 +14,7 @@ enum {
 };
 #define RP_BOOTSTRAP_PORT 1ull /* the global port of every process's bootstrap_port */
 #define RP_CLIENT_SHIFT 32
+#define RP_MAX_FRAME (64u << 20) /* bytes after a frame's length field */
 
 /* mach_remote.c (callers may hold mach_ipc.c's lock; it never takes that lock itself
  * while holding its own) */
@@ -23,7 +24,7 @@ MB_HIDDEN int mb_remote_send(int op, const void *body, size_t len); /* 0 or -1 *
 /* mach_ipc.c, for the reader thread and the bootstrap calls (they take the IPC lock) */
 MB_HIDDEN void mb_ipc_deliver(const unsigned char *body, size_t len);
 MB_HIDDEN void mb_ipc_port_dead(uint64_t port);
-MB_HIDDEN void mb_ipc_server_gone(void);
+MB_HIDDEN void mb_ipc_server_gone(uint32_t client); /* that connection's client id */
 MB_HIDDEN uint32_t mb_ipc_adopt_receive(uint64_t port);   /* name of the receive right */
 MB_HIDDEN uint32_t mb_ipc_name_global_send(uint64_t port); /* name of a new send right */
 /* the global port of a send right `name` names (exporting a local port): 0 if none */

@@ -6,7 +6,8 @@ little-endian. A message frame (SEND from a client, DELIVER to the owner, byte f
 same body) is::
 
     u64 dest   u32 dest_type   u32 nrights   nrights x (u64 port, u32 type, u32 owned)
-    ... the message itself, opaque to the server
+    u32 sender pid   u32 size   the message (size bytes)   each OOL region's bytes
+    (the part after the rights is opaque to the server)
 
 ``owned`` marks a port whose receive right the sender holds: the frame also tells the
 server who owns it. Types are the right kinds (SEND, RECEIVE, SEND_ONCE below).

@@ -151,10 +151,16 @@ int main(void)
            n == 1 && ev.filter == EVFILT_MACHPORT && ev.ident == service ? "yes" : "no");
 
     struct { struct request r; mach_msg_max_trailer_t t; } rq;
-    kr = mach_msg(&rq.r.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof rq, service,
-                  TIMEOUT_MS, MACH_PORT_NULL);
+    kr = mach_msg(&rq.r.header, MACH_RCV_MSG | MACH_RCV_TIMEOUT |
+                  MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) |
+                  MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT),
+                  0, sizeof rq, service, TIMEOUT_MS, MACH_PORT_NULL);
     printf("request: %s, id %d, number %d\n", mach_error_string(kr), rq.r.header.msgh_id,
            rq.r.number);
+    mach_msg_audit_trailer_t *audit =
+        (mach_msg_audit_trailer_t *)((char *)&rq + round_msg(rq.r.header.msgh_size));
+    printf("audit trailer: %u bytes, the sender's pid: %s\n", audit->msgh_trailer_size,
+           (pid_t)audit->msgh_audit.val[5] == pid ? "yes" : "no");
     printf("reply right: send-once: %s; complex: %s, %u descriptors\n",
            MACH_MSGH_BITS_REMOTE(rq.r.header.msgh_bits) == MACH_MSG_TYPE_PORT_SEND_ONCE ? "yes" : "no",
            rq.r.header.msgh_bits & MACH_MSGH_BITS_COMPLEX ? "yes" : "no",

@@ -221,3 +221,8 @@ def test_timeout_ends_the_guest_tree_but_not_the_prefix_server(ipc_programs, pre
 def test_bootstrap_port_across_posix_spawn_and_exec(ipc_programs, prefix, machbox_cmd):
     p = _run(machbox_cmd, ipc_programs["spawn"], prefix)
     assert (p.returncode, p.stdout) == (0, _expected("spawn")), p.stderr[-2000:]
+
+
+def test_no_senders_across_processes(ipc_programs, prefix, machbox_cmd):
+    p = _run(machbox_cmd, ipc_programs["nosenders"], prefix)
+    assert (p.returncode, p.stdout) == (0, _expected("nosenders")), p.stderr[-2000:]

@@ -70,6 +70,9 @@ struct port {
     int efd, efd_on;           /* readable while a message waits (dispatch, kqueue), or -1 */
     uint64_t global;           /* its global port id once exported or as a proxy, else 0 */
     int proxy;                 /* the receive right is in another process */
+    uint32_t arrived;          /* proxy: send rights the server brought here, ever */
+    uint32_t exported;         /* local: send rights sent to other processes, ever */
+    int remote_hold;           /* local: one send right stands for all other processes' */
     pthread_cond_t cond;       /* receivers (and, for a set, receivers on the set) */
     pthread_cond_t space_cond; /* senders waiting for room in the queue */
 };
@@ -265,9 +268,17 @@ static void entry_free(struct entry *e)
 
 static kern_return_t send_notification(struct port *notify, int id, mach_port_t body);
 
-/* One fewer send right to `p` somewhere: the last one gone sends the no-senders note. */
+static void proxy_released(struct port *p);
+
+/* One fewer send right to `p` somewhere: the last one gone sends the no-senders note (for
+ * a proxy, the owner's server hears that this process holds none now). */
 static void send_right_gone(struct port *p)
 {
+    if (p->proxy) {
+        if (p->send_rights && --p->send_rights == 0 && p->receiver)
+            proxy_released(p);
+        return;
+    }
     if (p->send_rights && --p->send_rights == 0 && p->receiver && p->nsrequest &&
         p->mscount >= p->nsrequest_sync) {
         struct port *n = p->nsrequest;
@@ -651,6 +662,8 @@ static int put_right(struct wbuf *w, struct carried *c)
         id = c->port->global;
         type = c->type;
         owned = !c->port->proxy;
+        if (owned && type == R_SEND)
+            c->port->exported++;
     }
     put(w, &id, 8);
     put(w, &type, 4);
@@ -658,12 +671,16 @@ static int put_right(struct wbuf *w, struct carried *c)
     return 0;
 }
 
-/* Rights to this process's ports sent out are held over there now: they stay counted
- * (so such a port sees no no-senders notification); rights to proxies are released. */
+/* What a sent right leaves behind. A send right to one of our ports now held elsewhere:
+ * the first keeps standing, as the port's remote hold, for all other processes' send
+ * rights until the server says none is left (NO_SENDERS); a send-once right stays counted
+ * until it comes back. Rights to proxies moved out of this process. */
 static void release_sent(struct carried *c)
 {
-    if (c->port && !c->port->proxy) {
-        port_unref(c->port);
+    struct port *p = c->port;
+    if (p && !p->proxy && (c->type == R_SEND_ONCE || (c->type == R_SEND && !p->remote_hold))) {
+        p->remote_hold |= c->type == R_SEND;
+        port_unref(p);
         c->port = NULL;
     }
     carried_release(c);
@@ -1942,10 +1959,12 @@ static void right_from_wire(struct carried *c, const unsigned char *wire)
         p->refs++;
     else if (!(p = proxy_of(id)))
         return;
-    if (type == R_SEND)
+    if (type == R_SEND) {
         p->send_rights++;
-    else
+        p->arrived += p->proxy;
+    } else {
         p->sonce_rights++;
+    }
     *c = (struct carried){p, type};
 }
 
@@ -2016,6 +2035,36 @@ MB_HIDDEN void mb_ipc_deliver(const unsigned char *body, size_t len)
     pthread_mutex_unlock(&ipc_lock);
 }
 
+/* No other process holds a send right to our port: its remote hold goes. */
+static void drop_remote_hold(struct port *p)
+{
+    if (p->remote_hold) {
+        p->remote_hold = 0;
+        send_right_gone(p);
+    }
+}
+
+MB_HIDDEN void mb_ipc_no_senders(uint64_t id, uint32_t exported)
+{
+    pthread_mutex_lock(&ipc_lock);
+    struct port *p = global_find(id);
+    if (p && !p->proxy && p->exported == exported) /* else a newer one is on its way */
+        drop_remote_hold(p);
+    pthread_mutex_unlock(&ipc_lock);
+}
+
+/* This process's last send right to another's port is gone: tell the server, with how
+ * many had arrived (so one still on its way here is not forgotten). */
+static void proxy_released(struct port *p)
+{
+    if (p->global == RP_BOOTSTRAP_PORT)
+        return;
+    unsigned char body[16] = {0};
+    memcpy(body, &p->global, 8);
+    memcpy(body + 8, &p->arrived, 4);
+    mb_remote_notify(RP_RELEASE, body, sizeof body);
+}
+
 /* A port another process owned is gone: its proxy dies as a local port does. */
 static void proxy_dies(struct port *p)
 {
@@ -2050,6 +2099,7 @@ MB_HIDDEN void mb_ipc_server_gone(uint32_t client)
             proxy_dies(p);
         } else if (p->global >> RP_CLIENT_SHIFT == client) { /* not one a new server knows */
             p->global = 0;
+            drop_remote_hold(p);
             global_remove(p);
         }
     }
@@ -2067,6 +2117,8 @@ MB_HIDDEN uint32_t mb_ipc_adopt_receive(uint64_t id)
     } else if (!p && (p = port_new(0))) {
         p->receiver = 1;
         p->global = id;
+        p->remote_hold = 1; /* the send right launchd keeps (and hands out by look_up) */
+        p->send_rights = p->mscount = 1;
         if (global_add(p) == 0 && (n = entry_new(p, R_RECEIVE)))
             p->name = n;
         else
@@ -2089,6 +2141,7 @@ MB_HIDDEN uint32_t mb_ipc_name_global_send(uint64_t id)
     else
         p = proxy_of(id);
     if (p) {
+        p->arrived += p->proxy;
         n = give_send(p);
         port_unref(p);
     }
@@ -2106,8 +2159,13 @@ MB_HIDDEN uint64_t mb_ipc_global_send(uint32_t name)
     if (e && (e->type & R_SEND)) {
         struct port *p = e->port;
         id = p->proxy ? p->global : export_port(p);
-        if (id && !p->proxy)
-            p->send_rights++;
+        if (id && !p->proxy) {
+            p->exported++;
+            if (!p->remote_hold) {
+                p->remote_hold = 1;
+                p->send_rights++;
+            }
+        }
     }
     pthread_mutex_unlock(&ipc_lock);
     return id;

@@ -275,6 +275,14 @@ MB_HIDDEN int mb_remote_send(int op, const void *body, size_t len)
     return r;
 }
 
+MB_HIDDEN void mb_remote_notify(int op, const void *body, size_t len)
+{
+    pthread_mutex_lock(&conn_lock);
+    if (conn_fd >= 0)
+        write_frame(conn_fd, op, body, len, NULL, 0);
+    pthread_mutex_unlock(&conn_lock);
+}
+
 /* Sends a bootstrap request and waits for its answer. */
 static int32_t request(int op, uint64_t port, int with_port, const char *name,
                        struct pending *out)
@@ -333,6 +341,11 @@ static void handle(uint32_t op, const unsigned char *body, size_t len)
     } else if (op == RP_DEAD && len >= 8) {
         memcpy(&port, body, 8);
         mb_ipc_port_dead(port);
+    } else if (op == RP_NO_SENDERS && len >= 12) {
+        uint32_t exported;
+        memcpy(&port, body, 8);
+        memcpy(&exported, body + 8, 4);
+        mb_ipc_no_senders(port, exported);
     } else if ((op == RP_RESULT || op == RP_RECEIVE) && len >= 16) {
         memcpy(&id, body, 4);
         memcpy(&kr, body + 4, 4);

@@ -9,8 +9,8 @@
 
 enum {
     RP_HELLO = 1, RP_SEND = 2, RP_PORT_DEAD = 3, RP_REGISTER = 4, RP_LOOK_UP = 5,
-    RP_CHECK_IN = 6, RP_SHUTDOWN = 7,
-    RP_WELCOME = 101, RP_DELIVER = 102, RP_DEAD = 103, RP_RESULT = 104, RP_RECEIVE = 105,
+    RP_CHECK_IN = 6, RP_SHUTDOWN = 7, RP_RELEASE = 8,
+    RP_WELCOME = 101, RP_DELIVER = 102, RP_DEAD = 103, RP_RESULT = 104, RP_RECEIVE = 105, RP_NO_SENDERS = 106,
 };
 #define RP_BOOTSTRAP_PORT 1ull /* the global port of every process's bootstrap_port */
 #define RP_CLIENT_SHIFT 32
@@ -20,10 +20,13 @@ enum {
  * while holding its own) */
 MB_HIDDEN uint64_t mb_remote_new_port(void);              /* 0: no server */
 MB_HIDDEN int mb_remote_send(int op, const void *body, size_t len); /* 0 or -1 */
+/* the same, but only on a connection that exists (never starts a server) */
+MB_HIDDEN void mb_remote_notify(int op, const void *body, size_t len);
 
 /* mach_ipc.c, for the reader thread and the bootstrap calls (they take the IPC lock) */
 MB_HIDDEN void mb_ipc_deliver(const unsigned char *body, size_t len);
 MB_HIDDEN void mb_ipc_port_dead(uint64_t port);
+MB_HIDDEN void mb_ipc_no_senders(uint64_t port, uint32_t exported);
 MB_HIDDEN void mb_ipc_server_gone(uint32_t client); /* that connection's client id */
 MB_HIDDEN uint32_t mb_ipc_adopt_receive(uint64_t port);   /* name of the receive right */
 MB_HIDDEN uint32_t mb_ipc_name_global_send(uint64_t port); /* name of a new send right */

@@ -90,5 +90,9 @@ class Namespace:
             if name not in self.declared:
                 del self.ports[name]
 
+    def is_registered(self, port: int) -> bool:
+        """The namespace holds a send right to ``port`` (a registered name)."""
+        return any(p == port for n, p in self.ports.items() if n not in self.declared)
+
     def is_declared_port(self, port: int) -> bool:
         return port in self.declared.values()

@@ -48,6 +48,10 @@ class Server:
         self.owner: dict[int, object] = {}       # global port -> Client or HELD
         self.held: dict[int, list[bytes]] = {}   # messages waiting for a check-in
         self.dead: set[int] = set()
+        # send rights out of their owner: port -> {client: how many were carried to it}
+        self.holders: dict[int, dict[Client, int]] = {}
+        self.held_units: dict[int, int] = {}     # ... in messages waiting for a check-in
+        self.exported: dict[int, int] = {}       # send rights each owner has sent out
         self.namespace = Namespace(declared_services(prefix), self._held_port)
         self.idle_since = time.monotonic()
         self.running = True
@@ -67,8 +71,34 @@ class Server:
                 port >> P.CLIENT_SHIFT == client.ident:
             self.owner[port] = client
 
+    def _carried(self, client: Client, port: int) -> None:
+        """A send right to ``port`` reaches ``client``."""
+        if port != P.BOOTSTRAP_PORT and self.owner.get(port) is not client:
+            counts = self.holders.setdefault(port, {})
+            counts[client] = counts.get(client, 0) + 1
+
+    def _check_senders(self, port: int) -> None:
+        """Tells the owner when no other process holds a send right to its port."""
+        owner = self.owner.get(port)
+        if not isinstance(owner, Client) or self.holders.get(port) or \
+                self.held_units.get(port) or port not in self.exported or \
+                self.namespace.is_registered(port):
+            return
+        self.holders.pop(port, None)
+        self._queue(owner, P.frame(P.NO_SENDERS, P.COUNTED.pack(port, self.exported[port], 0)))
+
+    def _release(self, client: Client, body: bytes) -> None:
+        port, arrived, _ = P.COUNTED.unpack_from(body)
+        counts = self.holders.get(port, {})
+        if counts.get(client) == arrived:  # none in flight to it either
+            del counts[client]
+            self._check_senders(port)
+
     def _port_died(self, port: int) -> None:
         self.owner.pop(port, None)
+        self.holders.pop(port, None)
+        self.exported.pop(port, None)
+        self.held_units.pop(port, None)
         if self.namespace.is_declared_port(port):  # launchd takes the receive right back
             self.owner[port] = HELD
             self.held.setdefault(port, [])
@@ -83,16 +113,27 @@ class Server:
 
     def _message(self, client: Client, body: bytes) -> None:
         dest, rights = P.message_rights(body)
-        for port, _type, owned in rights:
+        sends = [port for port, kind, _ in rights if kind == P.SEND_RIGHT and port]
+        for port, kind, owned in rights:
             if owned:
                 self._claim(client, port)
+                if kind == P.SEND_RIGHT:
+                    self.exported[port] = self.exported.get(port, 0) + 1
         owner = self.owner.get(dest)
         if isinstance(owner, Client):
             self._queue(owner, P.frame(P.DELIVER, body))
-        elif owner is HELD:
+            for port in sends:
+                self._carried(owner, port)
+            return
+        if owner is HELD:
             self.held[dest].append(body)
-        elif dest != P.BOOTSTRAP_PORT:  # the sender learns its destination is gone
+            for port in sends:
+                self.held_units[port] = self.held_units.get(port, 0) + 1
+            return
+        if dest != P.BOOTSTRAP_PORT:  # the sender learns its destination is gone
             self._queue(client, P.frame(P.DEAD, P.PORT.pack(dest)))
+        for port in sends:  # the rights it carried are gone with it
+            self._check_senders(port)
 
     def _reply(self, client: Client, op: int, request: int, kr: int, port: int) -> None:
         self._queue(client, P.frame(op, P.REPLY.pack(request, kr, port)))
@@ -103,13 +144,20 @@ class Server:
         name = body[P.REQUEST.size + P.PORT.size:].decode(errors="replace")
         if port:
             self._claim(client, port)
+            if self.owner.get(port) is client:
+                self.exported[port] = self.exported.get(port, 0) + 1
+        replaced = self.namespace.ports.get(name)
         kr = self.namespace.register(name, port, lambda p: p in self.owner)
         self._reply(client, P.RESULT, request, kr, 0)
+        if replaced and replaced != port:
+            self._check_senders(replaced)
 
     def _look_up(self, client: Client, body: bytes) -> None:
         request, _ = P.REQUEST.unpack_from(body)
         kr, port = self.namespace.look_up(body[P.REQUEST.size:].decode(errors="replace"))
         self._reply(client, P.RESULT, request, kr, port)
+        if kr == 0:
+            self._carried(client, port)
 
     def _check_in(self, client: Client, body: bytes) -> None:
         request, _ = P.REQUEST.unpack_from(body)
@@ -121,6 +169,10 @@ class Server:
             self.owner[port] = client
             for body in self.held.pop(port, []):
                 self._queue(client, P.frame(P.DELIVER, body))
+                for right, kind, _ in P.message_rights(body)[1]:
+                    if kind == P.SEND_RIGHT and right:
+                        self.held_units[right] -= 1
+                        self._carried(client, right)
 
     def _hello(self, client: Client, body: bytes) -> None:
         (client.pid,) = P.PORT.unpack_from(body.ljust(8, b"\0"))
@@ -133,6 +185,8 @@ class Server:
             (port,) = P.PORT.unpack_from(body)
             if self.owner.get(port) is client:
                 self._port_died(port)
+        elif op == P.RELEASE:
+            self._release(client, body)
         elif op == P.REGISTER:
             self._register(client, body)
         elif op == P.LOOK_UP:
@@ -219,6 +273,8 @@ class Server:
         client.sock.close()
         for port in [p for p, o in self.owner.items() if o is client]:
             self._port_died(port)
+        for port in [p for p, counts in self.holders.items() if counts.pop(client, None)]:
+            self._check_senders(port)
         if not self.clients:
             self.idle_since = time.monotonic()
 

@@ -11,6 +11,13 @@ same body) is::
 
 ``owned`` marks a port whose receive right the sender holds: the frame also tells the
 server who owns it. Types are the right kinds (SEND, RECEIVE, SEND_ONCE below).
+
+No-senders across processes: the server knows which processes hold send rights to a port
+(it carried them there) and how many it carried to each. A process whose last send right
+to another's port goes says RELEASE with how many had arrived; when that count is all the
+server sent it, it holds none. When no process (nor a registered name, nor a message
+waiting for a check-in) holds one, the owner hears NO_SENDERS with the number of send
+rights it has sent out; if it has sent none since, its other processes' hold is over.
 """
 
 from __future__ import annotations
@@ -25,12 +32,14 @@ REGISTER = 4       # u32 request, u32 0, u64 port, name
 LOOK_UP = 5        # u32 request, u32 0, name       -> RESULT
 CHECK_IN = 6       # u32 request, u32 0, name       -> RECEIVE
 SHUTDOWN = 7       # stop the server
+RELEASE = 8        # u64 port, u32 arrived, u32 0: this process holds no send right to it now
 # server -> client
 WELCOME = 101
 DELIVER = 102      # a message frame, to the port's owner
 DEAD = 103         # u64 port: rights to it are dead names now
 RESULT = 104       # u32 request, i32 kern_return, u64 port (a send right)
 RECEIVE = 105      # u32 request, i32 kern_return, u64 port (the receive right, adopted)
+NO_SENDERS = 106   # u64 port, u32 exported, u32 0: no other process holds a send right
 
 SEND_RIGHT, RECEIVE_RIGHT, SEND_ONCE_RIGHT = 1, 2, 4
 BOOTSTRAP_PORT = 1  # the global port every process's bootstrap_port names
@@ -41,6 +50,7 @@ MESSAGE = struct.Struct("<QII")
 RIGHT = struct.Struct("<QII")
 REQUEST = struct.Struct("<II")
 REPLY = struct.Struct("<IiQ")
+COUNTED = struct.Struct("<QII")
 PORT = struct.Struct("<Q")
 MAX_FRAME = 64 << 20
 

@@ -45,6 +45,14 @@ def _show(p) -> str:
         p.stderr.decode(errors="replace")[-2048:]
 
 
+def _stop_server(machbox_cmd, prefix: Path) -> None:
+    """A program that used the bootstrap namespace started the prefix's server: stop it
+    with the temporary prefix it serves."""
+    if (prefix / "private" / "var" / "run" / "machbox" / "server.sock").exists():
+        subprocess.run(machbox_cmd + ["shutdown", "--prefix", str(prefix)], capture_output=True,
+                       timeout=TIMEOUT)
+
+
 @pytest.mark.parametrize("program", PROGS, ids=[p.name for p in PROGS])
 def test_program(program, built, machbox_cmd):
     mac = built[(program.name, MACOS)]
@@ -57,6 +65,7 @@ def test_program(program, built, machbox_cmd):
         shutil.copytree(mac.parent, exe_dir)
         got, got_files = _run(machbox_cmd + ["run", str(exe_dir / program.name)], program, tmp,
                               "mac")
+        _stop_server(machbox_cmd, tmp / "home" / ".machbox")
         if program.darwin_only:
             want_out = program.path.with_suffix(".expected").read_bytes()
             want_status = int(program.get("status", "0"))

@@ -226,3 +226,14 @@ def test_bootstrap_port_across_posix_spawn_and_exec(ipc_programs, prefix, machbo
 def test_no_senders_across_processes(ipc_programs, prefix, machbox_cmd):
     p = _run(machbox_cmd, ipc_programs["nosenders"], prefix)
     assert (p.returncode, p.stdout) == (0, _expected("nosenders")), p.stderr[-2000:]
+
+
+def test_many_messages_and_big_out_of_line_data_across_processes(ipc_programs, prefix,
+                                                                 machbox_cmd):
+    p = _run(machbox_cmd, ipc_programs["bulk"], prefix)
+    assert (p.returncode, p.stdout) == (0, _expected("bulk")), p.stderr[-2000:]
+
+
+def test_send_right_carried_onward_and_home(ipc_programs, prefix, machbox_cmd):
+    p = _run(machbox_cmd, ipc_programs["onward"], prefix)
+    assert (p.returncode, p.stdout) == (0, _expected("onward")), p.stderr[-2000:]

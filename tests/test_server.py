@@ -237,3 +237,8 @@ def test_many_messages_and_big_out_of_line_data_across_processes(ipc_programs, p
 def test_send_right_carried_onward_and_home(ipc_programs, prefix, machbox_cmd):
     p = _run(machbox_cmd, ipc_programs["onward"], prefix)
     assert (p.returncode, p.stdout) == (0, _expected("onward")), p.stderr[-2000:]
+
+
+def test_receive_right_moved_to_another_process(ipc_programs, prefix, machbox_cmd):
+    p = _run(machbox_cmd, ipc_programs["moverecv"], prefix)
+    assert (p.returncode, p.stdout) == (0, _expected("moverecv")), p.stderr[-2000:]

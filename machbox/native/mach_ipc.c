@@ -338,16 +338,20 @@ struct kmsg {
     unsigned char bytes[];
 };
 
+static void unexport(struct port *p);
+
 static void carried_release(struct carried *c)
 {
     if (!c->port)
         return;
-    if (c->type == R_SEND)
+    if (c->type == R_SEND) {
         send_right_gone(c->port);
-    else if (c->type == R_SEND_ONCE && c->port->sonce_rights)
+    } else if (c->type == R_SEND_ONCE && c->port->sonce_rights) {
         c->port->sonce_rights--;
-    else if (c->type == R_RECEIVE)
+    } else if (c->type == R_RECEIVE) {
         c->port->receiver = 0; /* a receive right lost in flight: the port dies */
+        unexport(c->port);
+    }
     port_unref(c->port);
     c->port = NULL;
 }
@@ -655,8 +659,8 @@ static int put_right(struct wbuf *w, struct carried *c)
     uint64_t id = 0;
     uint32_t type = 0, owned = 0;
     if (c->port) {
-        if (c->type == R_RECEIVE)
-            return -1; /* receive rights stay in the process that has them */
+        if (c->type == R_RECEIVE && c->port->proxy)
+            return -1;
         if (!c->port->proxy && !export_port(c->port))
             return -1;
         id = c->port->global;
@@ -675,9 +679,41 @@ static int put_right(struct wbuf *w, struct carried *c)
  * the first keeps standing, as the port's remote hold, for all other processes' send
  * rights until the server says none is left (NO_SENDERS); a send-once right stays counted
  * until it comes back. Rights to proxies moved out of this process. */
+static mach_msg_return_t remote_send(struct kmsg *k);
+static struct kmsg *dequeue(struct port *p);
+
+/* Our port's receive right went to another process: the port object stays as the proxy
+ * our remaining send rights name, and what was queued on it follows the right. */
+static void moved_away(struct port *p)
+{
+    p->proxy = 1;
+    p->arrived = p->exported = 0;
+    if (p->remote_hold) {
+        p->remote_hold = 0;
+        p->send_rights--;
+    }
+    if (p->nsrequest) {
+        port_unref(p->nsrequest);
+        p->nsrequest = NULL;
+    }
+    p->refs++;
+    while (p->head)
+        remote_send(dequeue(p));
+    if (!p->send_rights)
+        proxy_released(p); /* we hold no send right to it: the server must not wait for us */
+    wake_receivers(p);     /* a receiver blocked on it here learns it moved */
+    port_unref(p);
+}
+
 static void release_sent(struct carried *c)
 {
     struct port *p = c->port;
+    if (p && !p->proxy && c->type == R_RECEIVE) {
+        moved_away(p);
+        port_unref(p);
+        c->port = NULL;
+        return;
+    }
     if (p && !p->proxy && (c->type == R_SEND_ONCE || (c->type == R_SEND && !p->remote_hold))) {
         p->remote_hold |= c->type == R_SEND;
         port_unref(p);
@@ -941,6 +977,10 @@ static mach_msg_return_t msg_receive(struct darwin_mach_msg_header *h, int optio
             r = (mach_msg_return_t)DARWIN_MACH_RCV_PORT_DIED;
             break;
         }
+        if (p->proxy) { /* its receive right went to another process meanwhile */
+            r = (mach_msg_return_t)DARWIN_MACH_RCV_PORT_CHANGED;
+            break;
+        }
         if ((timed && timeout == 0) ||
             wait_until(&p->cond, timed ? &deadline : NULL) == ETIMEDOUT) {
             r = (mach_msg_return_t)DARWIN_MACH_RCV_TIMED_OUT;
@@ -1050,14 +1090,20 @@ MB_EXPORT const unsigned char mb_NDR_record[8] = {0, 0, 0, 0, 1, 0, 0, 0};
 
 /* ---- destroying a receive right -------------------------------------------------------------- */
 
-static void port_destroy_receive(struct port *p)
+/* Our port `p` is gone: other processes' rights to it die too. */
+static void unexport(struct port *p)
 {
-    if (!p->proxy && p->global) { /* other processes' rights to it die too */
+    if (!p->proxy && p->global) {
         uint64_t id = p->global;
         mb_remote_send(RP_PORT_DEAD, &id, sizeof id);
         global_remove(p);
         p->global = 0;
     }
+}
+
+static void port_destroy_receive(struct port *p)
+{
+    unexport(p);
     p->receiver = 0;
     while (p->head)
         kmsg_destroy(dequeue(p));
@@ -1944,6 +1990,32 @@ static const unsigned char *take(struct rbuf *r, size_t n)
     return at;
 }
 
+/* A receive right another process moved here: a proxy of ours becomes the port itself,
+ * its send rights ours; the server's one stands for other processes' (as on check-in). */
+static void adopt_moved(struct carried *c, uint64_t id)
+{
+    struct port *p = global_find(id);
+    if (p && !p->proxy)
+        return;
+    if (p) {
+        p->refs++;
+        p->proxy = 0;
+    } else {
+        if (!(p = port_new(0)))
+            return;
+        p->global = id;
+        if (global_add(p)) {
+            port_unref(p);
+            return;
+        }
+    }
+    p->receiver = 1;
+    p->arrived = p->exported = 0;
+    p->remote_hold = 1;
+    p->send_rights++;
+    *c = (struct carried){p, R_RECEIVE};
+}
+
 /* A right arriving from another process: to one of our own ports, or to a proxy. */
 static void right_from_wire(struct carried *c, const unsigned char *wire)
 {
@@ -1952,6 +2024,10 @@ static void right_from_wire(struct carried *c, const unsigned char *wire)
     memcpy(&id, wire, 8);
     memcpy(&type, wire + 8, 4);
     *c = (struct carried){0};
+    if (type == R_RECEIVE && id) {
+        adopt_moved(c, id);
+        return;
+    }
     if (!id || (type != R_SEND && type != R_SEND_ONCE))
         return;
     struct port *p = global_find(id);
@@ -2014,6 +2090,8 @@ MB_HIDDEN void mb_ipc_deliver(const unsigned char *body, size_t len)
         return;
     pthread_mutex_lock(&ipc_lock);
     struct port *p = global_find(dest);
+    if (p && p->proxy && dest != RP_BOOTSTRAP_PORT) /* its receive right left: after it */
+        mb_remote_notify(RP_BOUNCE, body, len);
     struct kmsg *k = p && !p->proxy && p->receiver ? calloc(1, sizeof *k + size) : NULL;
     if (k) {
         memcpy(k->bytes, bytes, size);

@@ -9,7 +9,7 @@
 
 enum {
     RP_HELLO = 1, RP_SEND = 2, RP_PORT_DEAD = 3, RP_REGISTER = 4, RP_LOOK_UP = 5,
-    RP_CHECK_IN = 6, RP_SHUTDOWN = 7, RP_RELEASE = 8,
+    RP_CHECK_IN = 6, RP_SHUTDOWN = 7, RP_RELEASE = 8, RP_BOUNCE = 9,
     RP_WELCOME = 101, RP_DELIVER = 102, RP_DEAD = 103, RP_RESULT = 104, RP_RECEIVE = 105, RP_NO_SENDERS = 106,
 };
 #define RP_BOOTSTRAP_PORT 1ull /* the global port of every process's bootstrap_port */

@@ -114,26 +114,59 @@ class Server:
     def _message(self, client: Client, body: bytes) -> None:
         dest, rights = P.message_rights(body)
         sends = [port for port, kind, _ in rights if kind == P.SEND_RIGHT and port]
+        moved = []
         for port, kind, owned in rights:
             if owned:
                 self._claim(client, port)
+            if self.owner.get(port) is client:
                 if kind == P.SEND_RIGHT:
                     self.exported[port] = self.exported.get(port, 0) + 1
+                elif kind == P.RECEIVE_RIGHT:
+                    moved.append(port)
         owner = self.owner.get(dest)
         if isinstance(owner, Client):
             self._queue(owner, P.frame(P.DELIVER, body))
             for port in sends:
                 self._carried(owner, port)
-            return
-        if owner is HELD:
+        elif owner is HELD:
             self.held[dest].append(body)
             for port in sends:
                 self.held_units[port] = self.held_units.get(port, 0) + 1
+        else:
+            owner = None
+            if dest != P.BOOTSTRAP_PORT:  # the sender learns its destination is gone
+                self._queue(client, P.frame(P.DEAD, P.PORT.pack(dest)))
+            for port in sends:  # the rights it carried are gone with it
+                self._check_senders(port)
+        for port in moved:
+            self._move_receive(port, client, owner)
+
+    def _move_receive(self, port: int, sender: Client, new_owner) -> None:
+        """``sender`` sent the receive right of ``port`` to ``new_owner`` (a client, HELD
+        in a message waiting for a check-in, or None: lost with its message)."""
+        if new_owner is None:
+            self._port_died(port)
             return
-        if dest != P.BOOTSTRAP_PORT:  # the sender learns its destination is gone
-            self._queue(client, P.frame(P.DEAD, P.PORT.pack(dest)))
-        for port in sends:  # the rights it carried are gone with it
-            self._check_senders(port)
+        self.owner[port] = new_owner
+        if new_owner is HELD:
+            self.held.setdefault(port, [])
+        counts = self.holders.setdefault(port, {})
+        counts.pop(new_owner, None)
+        counts.setdefault(sender, 0)  # it says RELEASE if it keeps no send right
+        self.exported[port] = 0
+        self._check_senders(port)
+
+    def _bounce(self, client: Client, body: bytes) -> None:
+        """A message that reached a port's old owner goes on to the new one; the send
+        rights in it never arrived there."""
+        for port, kind, _ in P.message_rights(body)[1]:
+            counts = self.holders.get(port, {})
+            if kind == P.SEND_RIGHT and counts.get(client):
+                counts[client] -= 1
+                if not counts[client]:
+                    del counts[client]
+                    self._check_senders(port)
+        self._message(client, body)
 
     def _reply(self, client: Client, op: int, request: int, kr: int, port: int) -> None:
         self._queue(client, P.frame(op, P.REPLY.pack(request, kr, port)))
@@ -167,12 +200,19 @@ class Server:
         self._reply(client, P.RECEIVE, request, kr, port)
         if kr == 0:  # the receive right moves to the client, with what waited for it
             self.owner[port] = client
-            for body in self.held.pop(port, []):
-                self._queue(client, P.frame(P.DELIVER, body))
-                for right, kind, _ in P.message_rights(body)[1]:
-                    if kind == P.SEND_RIGHT and right:
-                        self.held_units[right] -= 1
-                        self._carried(client, right)
+            self._flush_held(client, port)
+
+    def _flush_held(self, client: Client, port: int) -> None:
+        """What waited at ``port`` for a check-in goes to ``client``, its new owner."""
+        for body in self.held.pop(port, []):
+            self._queue(client, P.frame(P.DELIVER, body))
+            for right, kind, _ in P.message_rights(body)[1]:
+                if kind == P.SEND_RIGHT and right:
+                    self.held_units[right] -= 1
+                    self._carried(client, right)
+                elif kind == P.RECEIVE_RIGHT and self.owner.get(right) is HELD:
+                    self.owner[right] = client  # a receive right that waited in it
+                    self._flush_held(client, right)
 
     def _hello(self, client: Client, body: bytes) -> None:
         (client.pid,) = P.PORT.unpack_from(body.ljust(8, b"\0"))
@@ -185,6 +225,8 @@ class Server:
             (port,) = P.PORT.unpack_from(body)
             if self.owner.get(port) is client:
                 self._port_died(port)
+        elif op == P.BOUNCE:
+            self._bounce(client, body)
         elif op == P.RELEASE:
             self._release(client, body)
         elif op == P.REGISTER:

@@ -18,6 +18,10 @@ to another's port goes says RELEASE with how many had arrived; when that count i
 server sent it, it holds none. When no process (nor a registered name, nor a message
 waiting for a check-in) holds one, the owner hears NO_SENDERS with the number of send
 rights it has sent out; if it has sent none since, its other processes' hold is over.
+
+A receive right in a message (RECEIVE, from its owner) moves the port: the destination's
+process owns it from then on; what was on its way to the old owner comes back (BOUNCE)
+and goes on to the new one.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ LOOK_UP = 5        # u32 request, u32 0, name       -> RESULT
 CHECK_IN = 6       # u32 request, u32 0, name       -> RECEIVE
 SHUTDOWN = 7       # stop the server
 RELEASE = 8        # u64 port, u32 arrived, u32 0: this process holds no send right to it now
+BOUNCE = 9         # a message frame that came for a port whose receive right has left
 # server -> client
 WELCOME = 101
 DELIVER = 102      # a message frame, to the port's owner

@@ -242,3 +242,13 @@ def test_send_right_carried_onward_and_home(ipc_programs, prefix, machbox_cmd):
 def test_receive_right_moved_to_another_process(ipc_programs, prefix, machbox_cmd):
     p = _run(machbox_cmd, ipc_programs["moverecv"], prefix)
     assert (p.returncode, p.stdout) == (0, _expected("moverecv")), p.stderr[-2000:]
+
+
+def test_prefix_delete_stops_its_server(ipc_programs, prefix, machbox_cmd):
+    _run(machbox_cmd, ipc_programs["sender"], prefix)
+    assert _servers(prefix)
+    p = subprocess.run(machbox_cmd + ["prefix", "delete", str(prefix)], capture_output=True,
+                       text=True, timeout=TIMEOUT)
+    assert p.returncode == 0, p.stderr
+    assert not _servers(prefix)
+    assert not prefix.exists()

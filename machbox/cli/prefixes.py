@@ -41,6 +41,10 @@ def main(args: list[str]) -> int:
         else:
             if not explicit:
                 return fail("prefix delete: name the prefix directory", EXIT_USAGE)
+            if prefix.version_of(path) is not None:  # its server goes first
+                from machbox.server import client
+
+                client.shutdown(path)
             prefix.delete(path)
     except prefix.PrefixError as e:
         return fail(str(e), EXIT_PREFIX)

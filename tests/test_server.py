@@ -252,3 +252,8 @@ def test_prefix_delete_stops_its_server(ipc_programs, prefix, machbox_cmd):
     assert p.returncode == 0, p.stderr
     assert not _servers(prefix)
     assert not prefix.exists()
+
+
+def test_queue_limit_and_send_timeouts_across_processes(ipc_programs, prefix, machbox_cmd):
+    p = _run(machbox_cmd, ipc_programs["sendtimeout"], prefix)
+    assert (p.returncode, p.stdout) == (0, _expected("sendtimeout")), p.stderr[-2000:]

@@ -178,6 +178,14 @@ static struct port *proxy_of(uint64_t id)
 }
 
 /* A local port as other processes know it; 0 when there is no server to tell. */
+static void tell_qlimit(struct port *p)
+{
+    unsigned char body[16] = {0};
+    memcpy(body, &p->global, 8);
+    memcpy(body + 8, &p->qlimit, 4);
+    mb_remote_notify(RP_QLIMIT, body, sizeof body);
+}
+
 static uint64_t export_port(struct port *p)
 {
     if (!p->global) {
@@ -189,6 +197,8 @@ static uint64_t export_port(struct port *p)
             p->global = 0;
             return 0;
         }
+        if (p->qlimit != (uint32_t)DARWIN_MACH_PORT_QLIMIT_DEFAULT)
+            tell_qlimit(p);
     }
     return p->global;
 }
@@ -332,6 +342,7 @@ struct kmsg {
     int ndesc;
     size_t nports;             /* rights in port descriptors and OOL port arrays */
     uint32_t sender_pid;       /* of another process that sent it, else 0 */
+    int counted;               /* the server counts it against the port's queue limit */
     uint32_t *offsets;         /* of each descriptor in bytes[] */
     struct carried *ports;     /* per port descriptor / per name of an OOL ports array */
     void **ool;                /* per descriptor: copied memory */
@@ -679,7 +690,10 @@ static int put_right(struct wbuf *w, struct carried *c)
  * the first keeps standing, as the port's remote hold, for all other processes' send
  * rights until the server says none is left (NO_SENDERS); a send-once right stays counted
  * until it comes back. Rights to proxies moved out of this process. */
-static mach_msg_return_t remote_send(struct kmsg *k);
+/* how long a send may wait for room in another process's queue (ms), or forever */
+#define WAIT_FOREVER (-1L)
+#define WAIT_NOT (-2L)
+static mach_msg_return_t remote_send(struct kmsg *k, long wait_ms);
 static struct kmsg *dequeue(struct port *p);
 
 /* Our port's receive right went to another process: the port object stays as the proxy
@@ -697,8 +711,8 @@ static void moved_away(struct port *p)
         p->nsrequest = NULL;
     }
     p->refs++;
-    while (p->head)
-        remote_send(dequeue(p));
+    while (p->head) /* no waiting here: the server queues them if the new owner's is full */
+        remote_send(dequeue(p), WAIT_NOT);
     if (!p->send_rights)
         proxy_released(p); /* we hold no send right to it: the server must not wait for us */
     wake_receivers(p);     /* a receiver blocked on it here learns it moved */
@@ -738,8 +752,12 @@ static int is_ool_data(int type)
 }
 
 /* Writes a copied-in message to the server, for the process owning its destination:
- * the protocol's message frame (machbox/server/protocol.py) with the OOL memory after it. */
-static mach_msg_return_t remote_send(struct kmsg *k)
+ * the protocol's message frame (machbox/server/protocol.py) with the OOL memory after it.
+ * A message on a send right waits (up to `wait_ms`, with the IPC lock released) until the
+ * server has passed it on: the owner's queue limit holds it back when full, as XNU's does;
+ * one on a send-once right never waits. WAIT_NOT: written without waiting for the answer
+ * (the server still queues it behind the limit). */
+static mach_msg_return_t remote_send(struct kmsg *k, long wait_ms)
 {
     struct wbuf w = {0};
     uint32_t nrights = (uint32_t)(1 + k->nports), dtype = k->dest.type;
@@ -762,8 +780,13 @@ static mach_msg_return_t remote_send(struct kmsg *k)
                           : w.failed ? (mach_msg_return_t)DARWIN_MACH_SEND_NO_BUFFER
                           : w.len + 4 > RP_MAX_FRAME ? (mach_msg_return_t)DARWIN_MACH_SEND_TOO_LARGE
                                      : (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS;
-    if (r == (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS && mb_remote_send(RP_SEND, w.data, w.len))
-        r = (mach_msg_return_t)DARWIN_MACH_SEND_INVALID_DEST;
+    void *waiting = NULL;
+    if (r == (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS) {
+        int flow = k->dest.type == R_SEND && wait_ms != WAIT_NOT;
+        if (flow ? !(waiting = mb_remote_begin(RP_SEND_WAIT, w.data, w.len))
+                 : mb_remote_send(RP_SEND, w.data, w.len) != 0)
+            r = (mach_msg_return_t)DARWIN_MACH_SEND_INVALID_DEST;
+    }
     free(w.data);
     if (r != (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS) {
         kmsg_destroy(k);
@@ -774,6 +797,11 @@ static mach_msg_return_t remote_send(struct kmsg *k)
     for (size_t i = 0; i < k->nports; i++)
         release_sent(&k->ports[i]);
     kmsg_free(k);
+    if (waiting) { /* nothing of the space is used after this: other threads may go on */
+        pthread_mutex_unlock(&ipc_lock);
+        r = mb_remote_wait(waiting, wait_ms);
+        pthread_mutex_lock(&ipc_lock);
+    }
     return r;
 }
 
@@ -809,8 +837,8 @@ static mach_msg_return_t msg_send(const struct darwin_mach_msg_header *h, int op
     if (r == (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS && (h->msgh_bits & DARWIN_MACH_MSGH_BITS_COMPLEX))
         r = copyin_body(k);
     struct port *p = k->dest.port;
-    if (r == (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS && p->proxy)
-        return remote_send(k); /* its receiver is another process */
+    if (r == (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS && p->proxy) /* in another process */
+        return remote_send(k, option & DARWIN_MACH_SEND_TIMEOUT ? (long)timeout : WAIT_FOREVER);
     struct timespec deadline;
     int timed = option & DARWIN_MACH_SEND_TIMEOUT;
     if (timed)
@@ -862,6 +890,13 @@ static struct port *ready_port(struct port *p)
 static struct kmsg *dequeue(struct port *p)
 {
     struct kmsg *k = p->head;
+    if (k->counted && p->global) { /* room for the next one from another process */
+        unsigned char body[16] = {0};
+        uint32_t one = 1;
+        memcpy(body, &p->global, 8);
+        memcpy(body + 8, &one, 4);
+        mb_remote_notify(RP_DEQUEUED, body, sizeof body);
+    }
     p->head = k->next;
     if (!p->head)
         p->tail = NULL;
@@ -1573,6 +1608,8 @@ static kern_return_t set_attributes(mach_port_t name, int flavor, const int32_t 
             return KR(KERN_INVALID_VALUE);
         e->port->qlimit = (uint32_t)info[0];
         pthread_cond_broadcast(&e->port->space_cond);
+        if (e->port->global)
+            tell_qlimit(e->port);
         return KR(KERN_SUCCESS);
     }
     /* importance, de-nap and temp-owner hints mean nothing without a scheduler to tell */
@@ -2100,6 +2137,7 @@ MB_HIDDEN void mb_ipc_deliver(const unsigned char *body, size_t len)
         p->refs++;
         if (dtype == R_SEND)
             p->send_rights++;
+        k->counted = dtype == R_SEND;
         k->dest = (struct carried){p, dtype == R_SEND ? R_SEND : R_SEND_ONCE};
         right_from_wire(&k->reply, rights);
         const struct darwin_mach_msg_header *h = (const void *)bytes;

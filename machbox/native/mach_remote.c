@@ -56,6 +56,7 @@ struct pending {                 /* a thread waiting for the server's answer */
     int32_t kr;
     uint64_t port;
     uint32_t name;               /* a receive right the reader adopted */
+    int fd;                      /* the connection it was asked on */
     struct pending *next;
 };
 
@@ -283,6 +284,70 @@ MB_HIDDEN void mb_remote_notify(int op, const void *body, size_t len)
     pthread_mutex_unlock(&conn_lock);
 }
 
+static void forget(struct pending *p)
+{
+    for (struct pending **at = &waiting; *at; at = &(*at)->next)
+        if (*at == p) {
+            *at = p->next;
+            return;
+        }
+}
+
+MB_HIDDEN void *mb_remote_begin(int op, const void *body, size_t len)
+{
+    struct pending *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    pthread_mutex_lock(&conn_lock);
+    uint32_t head[2] = {next_request, 0};
+    if (ensure_connected() != 0 || write_frame(conn_fd, op, head, sizeof head, body, len)) {
+        pthread_mutex_unlock(&conn_lock);
+        free(p);
+        return NULL;
+    }
+    p->id = next_request++;
+    p->fd = conn_fd;
+    p->next = waiting;
+    waiting = p;
+    pthread_mutex_unlock(&conn_lock);
+    return p;
+}
+
+/* Waits for the server to pass a begun message on; past `wait_ms` it is cancelled, and the
+ * server's answer says whether that was in time (MACH_SEND_TIMED_OUT) or not (success). */
+MB_HIDDEN int32_t mb_remote_wait(void *begun, long wait_ms)
+{
+    struct pending *p = begun;
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    if (wait_ms > 0) {
+        deadline.tv_sec += wait_ms / 1000;
+        deadline.tv_nsec += (wait_ms % 1000) * 1000000;
+        if (deadline.tv_nsec >= 1000000000) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000;
+        }
+    }
+    pthread_mutex_lock(&conn_lock);
+    int cancelled = 0;
+    while (!p->done && conn_fd == p->fd) {
+        if (wait_ms < 0 || cancelled) {
+            pthread_cond_wait(&conn_cond, &conn_lock);
+        } else if (pthread_cond_timedwait(&conn_cond, &conn_lock, &deadline) == ETIMEDOUT &&
+                   !p->done) {
+            uint32_t id[2] = {p->id, 0};
+            cancelled = 1;
+            if (write_frame(conn_fd, RP_CANCEL, id, sizeof id, NULL, 0))
+                break;
+        }
+    }
+    forget(p);
+    int32_t kr = p->done ? p->kr : SEND_INVALID_DEST;
+    pthread_mutex_unlock(&conn_lock);
+    free(p);
+    return kr;
+}
+
 /* Sends a bootstrap request and waits for its answer. */
 static int32_t request(int op, uint64_t port, int with_port, const char *name,
                        struct pending *out)
@@ -305,14 +370,10 @@ static int32_t request(int op, uint64_t port, int with_port, const char *name,
     }
     out->next = waiting;
     waiting = out;
-    int fd = conn_fd;
-    while (!out->done && conn_fd == fd)
+    out->fd = conn_fd;
+    while (!out->done && conn_fd == out->fd)
         pthread_cond_wait(&conn_cond, &conn_lock);
-    for (struct pending **p = &waiting; *p; p = &(*p)->next)
-        if (*p == out) {
-            *p = out->next;
-            break;
-        }
+    forget(out);
     pthread_mutex_unlock(&conn_lock);
     return out->done ? out->kr : SEND_INVALID_DEST;
 }

@@ -9,7 +9,8 @@
 
 enum {
     RP_HELLO = 1, RP_SEND = 2, RP_PORT_DEAD = 3, RP_REGISTER = 4, RP_LOOK_UP = 5,
-    RP_CHECK_IN = 6, RP_SHUTDOWN = 7, RP_RELEASE = 8, RP_BOUNCE = 9,
+    RP_CHECK_IN = 6, RP_SHUTDOWN = 7, RP_RELEASE = 8, RP_BOUNCE = 9, RP_SEND_WAIT = 10, RP_CANCEL = 11, RP_DEQUEUED = 12,
+    RP_QLIMIT = 13,
     RP_WELCOME = 101, RP_DELIVER = 102, RP_DEAD = 103, RP_RESULT = 104, RP_RECEIVE = 105, RP_NO_SENDERS = 106,
 };
 #define RP_BOOTSTRAP_PORT 1ull /* the global port of every process's bootstrap_port */
@@ -22,6 +23,10 @@ MB_HIDDEN uint64_t mb_remote_new_port(void);              /* 0: no server */
 MB_HIDDEN int mb_remote_send(int op, const void *body, size_t len); /* 0 or -1 */
 /* the same, but only on a connection that exists (never starts a server) */
 MB_HIDDEN void mb_remote_notify(int op, const void *body, size_t len);
+/* a message the server answers once it has passed it on: written now, waited for by
+ * mb_remote_wait (up to wait_ms, < 0 forever; then cancelled: MACH_SEND_TIMED_OUT) */
+MB_HIDDEN void *mb_remote_begin(int op, const void *body, size_t len);
+MB_HIDDEN int32_t mb_remote_wait(void *begun, long wait_ms);
 
 /* mach_ipc.c, for the reader thread and the bootstrap calls (they take the IPC lock) */
 MB_HIDDEN void mb_ipc_deliver(const unsigned char *body, size_t len);

@@ -16,14 +16,19 @@ import signal
 import socket
 import sys
 import time
+from collections import deque
 
+from machbox.abi import darwin
 from machbox.server import paths
 from machbox.server import protocol as P
 from machbox.server.bootstrap import Namespace, declared_services
 
 log = logging.getLogger("machbox.server")
 IDLE_TIMEOUT = 30.0  # seconds without clients before the server exits
-HELD = object()      # the owner of a port whose receive right the server holds
+HELD = object()      # the owner of a port whose receive right the server holds (or in transit)
+QLIMIT_DEFAULT = darwin("MACH_PORT_QLIMIT_DEFAULT")
+SEND_INVALID_DEST = darwin("MACH_SEND_INVALID_DEST")
+SEND_TIMED_OUT = darwin("MACH_SEND_TIMED_OUT")
 
 
 class Client:
@@ -52,6 +57,11 @@ class Server:
         self.holders: dict[int, dict[Client, int]] = {}
         self.held_units: dict[int, int] = {}     # ... in messages waiting for a check-in
         self.exported: dict[int, int] = {}       # send rights each owner has sent out
+        # queue limits: messages on send rights passed to the owner and not yet received,
+        # its limit, and the messages waiting for room (sender, request, frame, moved)
+        self.inflight: dict[int, int] = {}
+        self.qlimit: dict[int, int] = {}
+        self.pending: dict[int, deque] = {}
         self.namespace = Namespace(declared_services(prefix), self._held_port)
         self.idle_since = time.monotonic()
         self.running = True
@@ -99,6 +109,11 @@ class Server:
         self.holders.pop(port, None)
         self.exported.pop(port, None)
         self.held_units.pop(port, None)
+        self.inflight.pop(port, None)
+        self.qlimit.pop(port, None)
+        for client, request, _body, _moved in self.pending.pop(port, ()):
+            if request is not None and client.sock in self.clients:  # its sender waits
+                self._reply(client, P.RESULT, request, SEND_INVALID_DEST, 0)
         if self.namespace.is_declared_port(port):  # launchd takes the receive right back
             self.owner[port] = HELD
             self.held.setdefault(port, [])
@@ -111,9 +126,9 @@ class Server:
 
     # ---- requests ----------------------------------------------------------------------
 
-    def _message(self, client: Client, body: bytes) -> None:
+    def _message(self, client: Client, body: bytes, request: int | None = None) -> None:
+        """A message from ``client`` (who waits for the answer to ``request``, if any)."""
         dest, rights = P.message_rights(body)
-        sends = [port for port, kind, _ in rights if kind == P.SEND_RIGHT and port]
         moved = []
         for port, kind, owned in rights:
             if owned:
@@ -121,40 +136,106 @@ class Server:
             if self.owner.get(port) is client:
                 if kind == P.SEND_RIGHT:
                     self.exported[port] = self.exported.get(port, 0) + 1
-                elif kind == P.RECEIVE_RIGHT:
+                elif kind == P.RECEIVE_RIGHT:  # in transit with this message
                     moved.append(port)
+                    self.owner[port] = HELD
+                    self.held.setdefault(port, [])
+        item = (client, request, body, moved)
+        if self._full(dest) and P.MESSAGE.unpack_from(body)[1] == P.SEND_RIGHT:
+            self.pending.setdefault(dest, deque()).append(item)
+        else:
+            self._forward(*item)
+
+    def _full(self, port: int) -> bool:
+        """The owner's queue is at its limit (messages on send rights wait here)."""
+        return isinstance(self.owner.get(port), Client) and bool(
+            self.pending.get(port) or
+            self.inflight.get(port, 0) >= self.qlimit.get(port, QLIMIT_DEFAULT))
+
+    def _forward(self, client: Client, request: int | None, body: bytes, moved: list) -> None:
+        dest, rights = P.message_rights(body)
+        sends = [port for port, kind, _ in rights if kind == P.SEND_RIGHT and port]
         owner = self.owner.get(dest)
+        kr = 0
         if isinstance(owner, Client):
             self._queue(owner, P.frame(P.DELIVER, body))
             for port in sends:
                 self._carried(owner, port)
+            if P.MESSAGE.unpack_from(body)[1] == P.SEND_RIGHT:
+                self.inflight[dest] = self.inflight.get(dest, 0) + 1
         elif owner is HELD:
             self.held[dest].append(body)
             for port in sends:
                 self.held_units[port] = self.held_units.get(port, 0) + 1
         else:
             owner = None
-            if dest != P.BOOTSTRAP_PORT:  # the sender learns its destination is gone
+            kr = SEND_INVALID_DEST
+            if dest != P.BOOTSTRAP_PORT and client.sock in self.clients:
                 self._queue(client, P.frame(P.DEAD, P.PORT.pack(dest)))
             for port in sends:  # the rights it carried are gone with it
                 self._check_senders(port)
         for port in moved:
             self._move_receive(port, client, owner)
+        if request is not None and client.sock in self.clients:
+            self._reply(client, P.RESULT, request, kr, 0)
+
+    def _drain(self, port: int) -> None:
+        """Messages that waited for room at ``port`` go on while there is room."""
+        waiting = self.pending.get(port)
+        while waiting and not (isinstance(self.owner.get(port), Client) and
+                               self.inflight.get(port, 0) >=
+                               self.qlimit.get(port, QLIMIT_DEFAULT)):
+            self._forward(*waiting.popleft())
+        if not waiting:
+            self.pending.pop(port, None)
+
+    def _dequeued(self, client: Client, body: bytes) -> None:
+        port, n, _ = P.COUNTED.unpack_from(body)
+        if self.owner.get(port) is client:
+            self.inflight[port] = max(0, self.inflight.get(port, 0) - n)
+            self._drain(port)
+
+    def _set_qlimit(self, client: Client, body: bytes) -> None:
+        port, limit, _ = P.COUNTED.unpack_from(body)
+        if port >> P.CLIENT_SHIFT == client.ident or self.owner.get(port) is client:
+            self.qlimit[port] = max(1, limit)
+            self._drain(port)
+
+    def _cancel(self, client: Client, body: bytes) -> None:
+        """The sender of a waiting message gave up (its send timeout): the message is not
+        sent, what it carried is gone."""
+        request, _ = P.REQUEST.unpack_from(body)
+        for port, waiting in self.pending.items():
+            for item in waiting:
+                if item[0] is client and item[1] == request:
+                    waiting.remove(item)
+                    self._reply(client, P.RESULT, request, SEND_TIMED_OUT, 0)
+                    for right, kind, _ in P.message_rights(item[2])[1]:
+                        if kind == P.SEND_RIGHT and right:
+                            self._check_senders(right)
+                    for moved in item[3]:
+                        self._port_died(moved)
+                    self._drain(port)
+                    return
+        self._reply(client, P.RESULT, request, 0, 0)  # passed on already: answered before
 
     def _move_receive(self, port: int, sender: Client, new_owner) -> None:
         """``sender`` sent the receive right of ``port`` to ``new_owner`` (a client, HELD
         in a message waiting for a check-in, or None: lost with its message)."""
         if new_owner is None:
+            self.held.pop(port, None)
             self._port_died(port)
             return
+        self.inflight.pop(port, None)
         self.owner[port] = new_owner
-        if new_owner is HELD:
-            self.held.setdefault(port, [])
+        if isinstance(new_owner, Client):  # with what came for it meanwhile
+            self._flush_held(new_owner, port)
         counts = self.holders.setdefault(port, {})
         counts.pop(new_owner, None)
         counts.setdefault(sender, 0)  # it says RELEASE if it keeps no send right
         self.exported[port] = 0
         self._check_senders(port)
+        self._drain(port)
 
     def _bounce(self, client: Client, body: bytes) -> None:
         """A message that reached a port's old owner goes on to the new one; the send
@@ -206,6 +287,8 @@ class Server:
         """What waited at ``port`` for a check-in goes to ``client``, its new owner."""
         for body in self.held.pop(port, []):
             self._queue(client, P.frame(P.DELIVER, body))
+            if P.MESSAGE.unpack_from(body)[1] == P.SEND_RIGHT:
+                self.inflight[port] = self.inflight.get(port, 0) + 1
             for right, kind, _ in P.message_rights(body)[1]:
                 if kind == P.SEND_RIGHT and right:
                     self.held_units[right] -= 1
@@ -221,6 +304,15 @@ class Server:
     def _dispatch(self, client: Client, op: int, body: bytes) -> None:
         if op == P.SEND:
             self._message(client, body)
+        elif op == P.SEND_WAIT:
+            request, _ = P.REQUEST.unpack_from(body)
+            self._message(client, body[P.REQUEST.size:], request)
+        elif op == P.DEQUEUED:
+            self._dequeued(client, body)
+        elif op == P.QLIMIT:
+            self._set_qlimit(client, body)
+        elif op == P.CANCEL:
+            self._cancel(client, body)
         elif op == P.PORT_DEAD:
             (port,) = P.PORT.unpack_from(body)
             if self.owner.get(port) is client:

@@ -19,6 +19,11 @@ server sent it, it holds none. When no process (nor a registered name, nor a mes
 waiting for a check-in) holds one, the owner hears NO_SENDERS with the number of send
 rights it has sent out; if it has sent none since, its other processes' hold is over.
 
+Queue limits: a message on a send right goes to the owner only while fewer than the port's
+limit of such messages wait there (the owner says when it receives one); otherwise it waits
+at the server, and its sender, blocked in mach_msg, with it (SEND_WAIT; CANCEL at its send
+timeout). Messages on send-once rights are never held back, as in XNU.
+
 A receive right in a message (RECEIVE, from its owner) moves the port: the destination's
 process owns it from then on; what was on its way to the old owner comes back (BOUNCE)
 and goes on to the new one.
@@ -38,6 +43,10 @@ CHECK_IN = 6       # u32 request, u32 0, name       -> RECEIVE
 SHUTDOWN = 7       # stop the server
 RELEASE = 8        # u64 port, u32 arrived, u32 0: this process holds no send right to it now
 BOUNCE = 9         # a message frame that came for a port whose receive right has left
+SEND_WAIT = 10     # u32 request, u32 0, a message frame -> RESULT once passed on (or not)
+CANCEL = 11        # u32 request, u32 0: its sender stopped waiting -> RESULT
+DEQUEUED = 12      # u64 port, u32 n, u32 0: the owner received n messages sent on send rights
+QLIMIT = 13        # u64 port, u32 limit, u32 0: the owner's queue limit for the port
 # server -> client
 WELCOME = 101
 DELIVER = 102      # a message frame, to the port's owner

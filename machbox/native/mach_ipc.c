@@ -1116,7 +1116,10 @@ static kern_return_t send_notification(struct port *notify, int id, mach_port_t 
         kmsg_destroy(k);
         return KR(KERN_SUCCESS);
     }
-    enqueue(notify, k);
+    if (notify->proxy) /* a send-once right to another process's port */
+        remote_send(k, WAIT_NOT);
+    else
+        enqueue(notify, k);
     return KR(KERN_SUCCESS);
 }
 

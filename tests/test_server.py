@@ -5,6 +5,7 @@ bootstrap namespace. Every test shuts its prefix's server down and checks none i
 from __future__ import annotations
 
 import os
+import plistlib
 import re
 import signal
 import subprocess
@@ -257,3 +258,24 @@ def test_prefix_delete_stops_its_server(ipc_programs, prefix, machbox_cmd):
 def test_queue_limit_and_send_timeouts_across_processes(ipc_programs, prefix, machbox_cmd):
     p = _run(machbox_cmd, ipc_programs["sendtimeout"], prefix)
     assert (p.returncode, p.stdout) == (0, _expected("sendtimeout")), p.stderr[-2000:]
+
+
+def test_launchd_job_started_on_demand_for_its_mach_service(ipc_programs, prefix, tmp_path,
+                                                            machbox_cmd):
+    """launchctl loads a job (through the server, which runs the prefix's launchd) whose
+    plist declares a MachService; a message to the service starts the job, which checks
+    in, finds the message and answers. `machbox shutdown` ends the job with the server."""
+    exe = str(ipc_programs["ondemand"])
+    plist = tmp_path / "ondemand.plist"
+    with open(plist, "wb") as f:
+        plistlib.dump({"Label": "com.machbox.test.ondemand", "ProgramArguments": [exe, "serve"],
+                       "MachServices": {"com.machbox.test.ondemand": True}}, f)
+    load = subprocess.run(machbox_cmd + ["tool", "launchctl", "load", str(plist)],
+                          env=_env(prefix), capture_output=True, text=True, timeout=TIMEOUT)
+    assert (load.returncode, load.stderr) == (0, "")
+    listed = subprocess.run(machbox_cmd + ["tool", "launchctl", "list"], env=_env(prefix),
+                            capture_output=True, text=True, timeout=TIMEOUT)
+    assert "com.machbox.test.ondemand" in listed.stdout
+    p = subprocess.run(machbox_cmd + ["run", exe, "ask"], env=_env(prefix), capture_output=True,
+                       text=True, timeout=TIMEOUT)
+    assert (p.returncode, p.stdout) == (0, _expected("ondemand")), p.stderr[-2000:]

@@ -58,6 +58,14 @@ class Namespace:
         for name in declared:
             self.declared[name] = self.ports[name] = new_port()
 
+    def declare(self, name: str, new_port) -> None:
+        """A MachServices name of a job loaded later (launchctl load of any path)."""
+        if name not in self.declared:
+            self.declared[name] = self.ports[name] = self.ports.get(name) or new_port()
+
+    def declared_name(self, port: int) -> str | None:
+        return next((n for n, p in self.declared.items() if p == port), None)
+
     def look_up(self, name: str) -> tuple[int, int]:
         port = self.ports.get(name)
         return (BOOTSTRAP_SUCCESS, port) if port else (BOOTSTRAP_UNKNOWN_SERVICE, 0)

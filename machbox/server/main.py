@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import json
 import logging
 import os
 import selectors
@@ -19,6 +20,7 @@ import time
 from collections import deque
 
 from machbox.abi import darwin
+from machbox.kernel import launchd
 from machbox.server import paths
 from machbox.server import protocol as P
 from machbox.server.bootstrap import Namespace, declared_services
@@ -63,6 +65,7 @@ class Server:
         self.qlimit: dict[int, int] = {}
         self.pending: dict[int, deque] = {}
         self.namespace = Namespace(declared_services(prefix), self._held_port)
+        self.launchd = launchd.Launchd(prefix)  # the jobs launchctl loads
         self.idle_since = time.monotonic()
         self.running = True
 
@@ -167,6 +170,7 @@ class Server:
             self.held[dest].append(body)
             for port in sends:
                 self.held_units[port] = self.held_units.get(port, 0) + 1
+            self._launch_on_demand(dest)
         else:
             owner = None
             kr = SEND_INVALID_DEST
@@ -178,6 +182,28 @@ class Server:
             self._move_receive(port, client, owner)
         if request is not None and client.sock in self.clients:
             self._reply(client, P.RESULT, request, kr, 0)
+
+    def _launch_on_demand(self, port: int) -> None:
+        """A message for a MachService nobody has checked in: launchd starts its job."""
+        name = self.namespace.declared_name(port)
+        for job in list(self.launchd.jobs.values()):
+            if name in (job.desc.get("MachServices") or {}) and not job.pid:
+                try:
+                    self.launchd.start(job.label)
+                except launchd.JobError as e:
+                    log.warning("%s: on-demand start: %s", job.label, e)
+
+    def _launchctl(self, client: Client, body: bytes) -> None:
+        request_id, _ = P.REQUEST.unpack_from(body)
+        try:
+            answer = launchd.handle(self.launchd, json.loads(body[P.REQUEST.size:]))
+        except ValueError as e:
+            answer = {"error": [22, f"bad request: {e}"]}
+        for job in self.launchd.jobs.values():  # their MachServices wait for them
+            for name in job.desc.get("MachServices") or {}:
+                self.namespace.declare(name, self._held_port)
+        reply = P.REQUEST.pack(request_id, 0) + json.dumps(answer).encode()
+        self._queue(client, P.frame(P.LAUNCHD_REPLY, reply))
 
     def _drain(self, port: int) -> None:
         """Messages that waited for room at ``port`` go on while there is room."""
@@ -313,6 +339,8 @@ class Server:
             self._set_qlimit(client, body)
         elif op == P.CANCEL:
             self._cancel(client, body)
+        elif op == P.LAUNCHD:
+            self._launchctl(client, body)
         elif op == P.PORT_DEAD:
             (port,) = P.PORT.unpack_from(body)
             if self.owner.get(port) is client:
@@ -413,13 +441,45 @@ class Server:
             self.idle_since = time.monotonic()
 
     def _idle(self) -> bool:
-        """No client for the idle timeout: no process holds a right to anything here (a
-        message waiting for a check-in is lost, as with a launchd that exits)."""
-        return not self.clients and time.monotonic() - self.idle_since >= self.idle_timeout
+        """No client and no loaded job for the idle timeout: no process holds a right to
+        anything here (a message waiting for a check-in is lost)."""
+        return not self.clients and not self.launchd.jobs and \
+            time.monotonic() - self.idle_since >= self.idle_timeout
+
+    def _timeout(self) -> float:
+        timeout = 1.0 if self.clients else 0.25
+        deadline = self.launchd.next_deadline()
+        if deadline is not None:
+            timeout = max(0.0, min(timeout, deadline - time.monotonic()))
+        return timeout
 
     def serve(self) -> None:
+        # a job's exit wakes the loop (launchd reaps and restarts it)
+        wake_r, wake_w = socket.socketpair()
+        wake_r.setblocking(False)
+        wake_w.setblocking(False)
+        signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        self.sel.register(wake_r, selectors.EVENT_READ)
+        try:
+            self._loop(wake_r)
+        finally:
+            signal.set_wakeup_fd(-1)
+            self.launchd.shutdown()
+            wake_r.close()
+            wake_w.close()
+
+    def _loop(self, wake_r: socket.socket) -> None:
         while self.running and not self._idle():
-            for key, events in self.sel.select(timeout=1.0 if self.clients else 0.25):
+            self.launchd.tick()
+            for key, events in self.sel.select(timeout=self._timeout()):
+                if key.fileobj is wake_r:
+                    try:
+                        while wake_r.recv(512):
+                            pass
+                    except BlockingIOError:
+                        pass
+                    continue
                 if key.fileobj is self.listener:
                     self._accept()
                     continue

@@ -47,6 +47,7 @@ SEND_WAIT = 10     # u32 request, u32 0, a message frame -> RESULT once passed o
 CANCEL = 11        # u32 request, u32 0: its sender stopped waiting -> RESULT
 DEQUEUED = 12      # u64 port, u32 n, u32 0: the owner received n messages sent on send rights
 QLIMIT = 13        # u64 port, u32 limit, u32 0: the owner's queue limit for the port
+LAUNCHD = 14       # u32 request, u32 0, a launchctl request as JSON -> LAUNCHD_REPLY
 # server -> client
 WELCOME = 101
 DELIVER = 102      # a message frame, to the port's owner
@@ -54,6 +55,7 @@ DEAD = 103         # u64 port: rights to it are dead names now
 RESULT = 104       # u32 request, i32 kern_return, u64 port (a send right)
 RECEIVE = 105      # u32 request, i32 kern_return, u64 port (the receive right, adopted)
 NO_SENDERS = 106   # u64 port, u32 exported, u32 0: no other process holds a send right
+LAUNCHD_REPLY = 107  # u32 request, u32 0, launchd's answer as JSON
 
 SEND_RIGHT, RECEIVE_RIGHT, SEND_ONCE_RIGHT = 1, 2, 4
 BOOTSTRAP_PORT = 1  # the global port every process's bootstrap_port names

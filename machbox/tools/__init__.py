@@ -9,6 +9,7 @@ TOOLS = {
     "otool": "machbox.tools.otool",
     "nm": "machbox.tools.nm",
     "defaults": "machbox.tools.defaults",
+    "launchctl": "machbox.tools.launchctl",
 }
 
 

@@ -48,7 +48,7 @@ LINKS = {"etc": "private/etc", "tmp": "private/tmp", "var": "private/var",
          "Volumes/SystemRoot": "/"}
 HOST_ETC = ("hosts", "resolv.conf", "passwd", "group", "shells")
 # Darwin commands machbox provides, as scripts in usr/bin calling `machbox tool NAME`.
-TOOLS = ("sw_vers", "sudo", "otool", "nm", "defaults")
+TOOLS = ("sw_vers", "sudo", "otool", "nm", "defaults", "launchctl")
 
 
 class PrefixError(Exception):

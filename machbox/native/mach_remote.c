@@ -39,6 +39,7 @@ typedef int kern_return_t;
 #define KR(x) ((kern_return_t)DARWIN_##x)
 #define SEND_INVALID_DEST ((kern_return_t)DARWIN_MACH_SEND_INVALID_DEST)
 #define START_TIMEOUT_MS 10000
+#define RETRY_AFTER_MS 5000 /* after a server failed to start: no new attempt before */
 
 /* launchd's return codes (liblaunch's bootstrap.h; zig's SDK has no servers/bootstrap.h) */
 #define BOOTSTRAP_SUCCESS 0
@@ -200,6 +201,15 @@ static int take_spawn_lock(void)
 }
 
 /* Connects (starting the server if none answers) and says hello; conn_lock held. */
+static long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static long failed_at = -RETRY_AFTER_MS; /* when starting a server last failed */
+
 static int ensure_connected(void)
 {
     if (conn_fd >= 0)
@@ -207,17 +217,18 @@ static int ensure_connected(void)
     if (!socket_path)
         return -1; /* no prefix: no server */
     int fd = try_connect();
+    if (fd < 0 && now_ms() - failed_at < RETRY_AFTER_MS)
+        return -1; /* (a read-only prefix): each call would wait START_TIMEOUT_MS again */
     int spawn_lock = fd < 0 ? take_spawn_lock() : -1;
     if (spawn_lock >= 0)
         fd = try_connect(); /* started by the client that had the lock before us */
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    long last_spawn = -1000;
+    long start = now_ms(), last_spawn = -1000;
     while (fd < 0) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (ms > START_TIMEOUT_MS)
+        long ms = now_ms() - start;
+        if (ms > START_TIMEOUT_MS) {
+            failed_at = now_ms();
             break;
+        }
         if (ms - last_spawn >= 1000) { /* a server that lost the race to exit: start again */
             spawn_server();
             last_spawn = ms;

@@ -279,3 +279,8 @@ def test_launchd_job_started_on_demand_for_its_mach_service(ipc_programs, prefix
     p = subprocess.run(machbox_cmd + ["run", exe, "ask"], env=_env(prefix), capture_output=True,
                        text=True, timeout=TIMEOUT)
     assert (p.returncode, p.stdout) == (0, _expected("ondemand")), p.stderr[-2000:]
+
+
+def test_task_and_host_ports_in_messages_between_processes(ipc_programs, prefix, machbox_cmd):
+    p = _run(machbox_cmd, ipc_programs["taskport"], prefix)
+    assert (p.returncode, p.stdout) == (0, _expected("taskport")), p.stderr[-2000:]

@@ -663,12 +663,33 @@ static void put(struct wbuf *w, const void *src, size_t n)
     w->len += n;
 }
 
-/* A carried right as it travels: (global id, type, owned by us); a kernel object's name
- * (task, thread) means nothing in another process and travels as MACH_PORT_NULL. */
+#define HOST_SELF_PORT 0x203u
+
+/* What a kernel object's port names, for another process: a task's port travels as its
+ * pid, the host's as itself; a thread's means nothing there (MACH_PORT_NULL). */
+static uint64_t kernel_object_id(mach_port_t name)
+{
+    if (name == HOST_SELF_PORT)
+        return RP_HOST;
+    int pid = mb_task_pid_of_name(name);
+    return pid > 0 ? RP_TASK_OF_PID | (uint64_t)pid : 0;
+}
+
+static mach_port_t kernel_object_name(uint64_t id)
+{
+    if (id == RP_HOST)
+        return HOST_SELF_PORT;
+    return (id & RP_TASK_OF_PID) == RP_TASK_OF_PID ? mb_task_name_of_pid((int)(id & 0x3fffffff))
+                                                   : 0;
+}
+
+/* A carried right as it travels: (global id, type, owned by us). */
 static int put_right(struct wbuf *w, struct carried *c)
 {
     uint64_t id = 0;
     uint32_t type = 0, owned = 0;
+    if (!c->port && c->kernel_name && (id = kernel_object_id(c->kernel_name)))
+        type = c->type;
     if (c->port) {
         if (c->type == R_RECEIVE && c->port->proxy)
             return -1;
@@ -2064,6 +2085,11 @@ static void right_from_wire(struct carried *c, const unsigned char *wire)
     memcpy(&id, wire, 8);
     memcpy(&type, wire + 8, 4);
     *c = (struct carried){0};
+    if (id & RP_KERNEL_OBJECT) {
+        c->kernel_name = kernel_object_name(id);
+        c->type = c->kernel_name ? type : 0;
+        return;
+    }
     if (type == R_RECEIVE && id) {
         adopt_moved(c, id);
         return;

@@ -15,6 +15,10 @@ enum {
 };
 #define RP_BOOTSTRAP_PORT 1ull /* the global port of every process's bootstrap_port */
 #define RP_CLIENT_SHIFT 32
+/* a kernel object's port in a message: not a port the server knows, but what it names */
+#define RP_KERNEL_OBJECT (1ull << 63)
+#define RP_TASK_OF_PID (RP_KERNEL_OBJECT | (1ull << 62)) /* | pid */
+#define RP_HOST (RP_KERNEL_OBJECT | 1ull)
 #define RP_MAX_FRAME (64u << 20) /* bytes after a frame's length field */
 
 /* mach_remote.c (callers may hold mach_ipc.c's lock; it never takes that lock itself
@@ -38,4 +42,7 @@ MB_HIDDEN uint32_t mb_ipc_name_global_send(uint64_t port); /* name of a new send
 /* the global port of a send right `name` names (exporting a local port): 0 if none */
 MB_HIDDEN uint64_t mb_ipc_global_send(uint32_t name);
 MB_HIDDEN int mb_ipc_is_bootstrap(uint32_t name);
+/* mach_task.c */
+MB_HIDDEN uint32_t mb_task_name_of_pid(int pid);
+MB_HIDDEN int mb_task_pid_of_name(uint32_t task);
 #endif

@@ -2,7 +2,8 @@
  * writing a task's memory (profilers such as py-spy, debuggers, crash reporters).
  *
  * A task port for another process is a name carrying its pid (REMOTE_TASK | pid): it is
- * not an IPC port and cannot travel in messages, but every call here accepts it. The check
+ * not an IPC port (in a message to another process it travels as its pid, mach_ipc.c),
+ * and every call here accepts it. The check
  * a Mac makes (root or the debugger entitlement) becomes Linux's: the caller may trace the
  * process (it can open /proc/PID/mem), which is also what process_vm_readv needs. Suspend
  * is SIGSTOP and resume SIGCONT, counted per task as XNU counts suspensions.
@@ -59,6 +60,18 @@ MB_HIDDEN int mb_remote_task_pid(mach_port_t task)
     pid_t pid = pid_of(task);
     return pid > 0 && pid != getpid() ? pid : 0;
 }
+
+/* The name of the task of `pid`, as a task port arriving in a message gives it: holding
+ * the right is the permission, as on a Mac (the calls still meet Linux's checks). */
+MB_HIDDEN uint32_t mb_task_name_of_pid(int pid)
+{
+    if (pid == getpid())
+        return TASK_SELF_PORT;
+    return pid > 0 && (uint32_t)pid <= PID_MASK ? REMOTE_TASK | (uint32_t)pid : 0;
+}
+
+/* The pid whose task a name is (this process's for the task self port), or -1. */
+MB_HIDDEN int mb_task_pid_of_name(uint32_t task) { return pid_of(task); }
 
 MB_EXPORT kern_return_t mb_task_for_pid(mach_port_t target_tport, int pid, mach_port_t *task)
 {

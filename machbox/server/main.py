@@ -86,7 +86,8 @@ class Server:
 
     def _carried(self, client: Client, port: int) -> None:
         """A send right to ``port`` reaches ``client``."""
-        if port != P.BOOTSTRAP_PORT and self.owner.get(port) is not client:
+        if port != P.BOOTSTRAP_PORT and not port & P.KERNEL_OBJECT and \
+                self.owner.get(port) is not client:
             counts = self.holders.setdefault(port, {})
             counts[client] = counts.get(client, 0) + 1
 

@@ -60,6 +60,7 @@ LAUNCHD_REPLY = 107  # u32 request, u32 0, launchd's answer as JSON
 SEND_RIGHT, RECEIVE_RIGHT, SEND_ONCE_RIGHT = 1, 2, 4
 BOOTSTRAP_PORT = 1  # the global port every process's bootstrap_port names
 CLIENT_SHIFT = 32   # a client's own ports are (client id << 32) | n
+KERNEL_OBJECT = 1 << 63  # not a port: a task (by pid) or the host, named in a message
 
 FRAME = struct.Struct("<II")
 MESSAGE = struct.Struct("<QII")

@@ -1154,7 +1154,7 @@ static void unexport(struct port *p)
 {
     if (!p->proxy && p->global) {
         uint64_t id = p->global;
-        mb_remote_send(RP_PORT_DEAD, &id, sizeof id);
+        mb_remote_notify(RP_PORT_DEAD, &id, sizeof id); /* no server: none to tell */
         global_remove(p);
         p->global = 0;
     }

@@ -328,41 +328,32 @@ class Server:
         (client.pid,) = P.PORT.unpack_from(body.ljust(8, b"\0"))
         self._queue(client, P.frame(P.WELCOME, client.ident.to_bytes(4, "little")))
 
+    def _send_wait(self, client: Client, body: bytes) -> None:
+        request, _ = P.REQUEST.unpack_from(body)
+        self._message(client, body[P.REQUEST.size:], request)
+
+    def _port_dead(self, client: Client, body: bytes) -> None:
+        (port,) = P.PORT.unpack_from(body)
+        if self.owner.get(port) is client:
+            self._port_died(port)
+
+    def _shutdown(self, client: Client, body: bytes) -> None:
+        log.info("shutdown requested by pid %d", client.pid)
+        self.running = False
+
+    HANDLERS = {
+        P.HELLO: _hello, P.SEND: _message, P.SEND_WAIT: _send_wait, P.CANCEL: _cancel,
+        P.DEQUEUED: _dequeued, P.QLIMIT: _set_qlimit, P.BOUNCE: _bounce, P.RELEASE: _release,
+        P.PORT_DEAD: _port_dead, P.REGISTER: _register, P.LOOK_UP: _look_up,
+        P.CHECK_IN: _check_in, P.LAUNCHD: _launchctl, P.SHUTDOWN: _shutdown,
+    }
+
     def _dispatch(self, client: Client, op: int, body: bytes) -> None:
-        if op == P.SEND:
-            self._message(client, body)
-        elif op == P.SEND_WAIT:
-            request, _ = P.REQUEST.unpack_from(body)
-            self._message(client, body[P.REQUEST.size:], request)
-        elif op == P.DEQUEUED:
-            self._dequeued(client, body)
-        elif op == P.QLIMIT:
-            self._set_qlimit(client, body)
-        elif op == P.CANCEL:
-            self._cancel(client, body)
-        elif op == P.LAUNCHD:
-            self._launchctl(client, body)
-        elif op == P.PORT_DEAD:
-            (port,) = P.PORT.unpack_from(body)
-            if self.owner.get(port) is client:
-                self._port_died(port)
-        elif op == P.BOUNCE:
-            self._bounce(client, body)
-        elif op == P.RELEASE:
-            self._release(client, body)
-        elif op == P.REGISTER:
-            self._register(client, body)
-        elif op == P.LOOK_UP:
-            self._look_up(client, body)
-        elif op == P.CHECK_IN:
-            self._check_in(client, body)
-        elif op == P.HELLO:
-            self._hello(client, body)
-        elif op == P.SHUTDOWN:
-            log.info("shutdown requested by pid %d", client.pid)
-            self.running = False
-        else:
+        handler = self.HANDLERS.get(op)
+        if handler is None:
             log.warning("client %d: unknown op %d", client.ident, op)
+        else:
+            handler(self, client, body)
 
     # ---- connections -------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ MB_HIDDEN void mb_remote_notify(int op, const void *body, size_t len);
 MB_HIDDEN void *mb_remote_begin(int op, const void *body, size_t len);
 MB_HIDDEN int32_t mb_remote_wait(void *begun, long wait_ms);
 
-/* mach_ipc.c, for the reader thread and the bootstrap calls (they take the IPC lock) */
+/* mach_global.c, for the reader thread and the bootstrap calls (they take the IPC lock) */
 MB_HIDDEN void mb_ipc_deliver(const unsigned char *body, size_t len);
 MB_HIDDEN void mb_ipc_port_dead(uint64_t port);
 MB_HIDDEN void mb_ipc_no_senders(uint64_t port, uint32_t exported);

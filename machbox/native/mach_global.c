@@ -412,7 +412,8 @@ MB_HIDDEN void mb_ipc_deliver(const unsigned char *body, size_t len)
     memcpy(&dest, head, 8);
     memcpy(&dtype, head + 8, 4);
     memcpy(&nrights, head + 12, 4);
-    const unsigned char *rights = nrights && nrights < 65536 ? take(&r, 16 * (size_t)nrights) : NULL;
+    const unsigned char *rights =
+        nrights && nrights < 65536 ? take(&r, 16 * (size_t)nrights) : NULL;
     const unsigned char *pid = take(&r, 4), *sz = take(&r, 4);
     if (!rights || !pid || !sz)
         return;

@@ -381,7 +381,8 @@ MB_HIDDEN mach_msg_return_t layout_body(struct kmsg *k)
         const unsigned char *d = k->bytes + at;
         k->offsets[i] = (uint32_t)at;
         int t = descriptor_type(d);
-        nports += t == DARWIN_MACH_MSG_OOL_PORTS_DESCRIPTOR ? ool_count(d) : (uint32_t)is_port_descriptor(t);
+        nports += t == DARWIN_MACH_MSG_OOL_PORTS_DESCRIPTOR ? ool_count(d)
+                                                            : (uint32_t)is_port_descriptor(t);
         at += descriptor_size(d);
     }
     k->ports = calloc(nports + 1, sizeof *k->ports);

@@ -461,7 +461,7 @@ static void *reader(void *arg)
     return NULL;
 }
 
-/* ---- fork -------------------------------------------------------------------------------------- */
+/* ---- fork ---------------------------------------------------------------------------------- */
 
 /* The child has its own task: its own connection, made when it first needs one (the
  * parent's socket stays the parent's; darlingserver's clients do the same). */

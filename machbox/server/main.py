@@ -515,6 +515,13 @@ def _listen(prefix: str) -> tuple[socket.socket, str]:
     return sock, paths.socket_path(prefix)
 
 
+def _idle_timeout_from_environment() -> float:
+    try:
+        return max(0.0, float(os.environ.get("MACHBOX_SERVER_IDLE_TIMEOUT", IDLE_TIMEOUT)))
+    except ValueError:  # a mistyped value must not keep the server from starting
+        return IDLE_TIMEOUT
+
+
 def _detach(prefix: str) -> None:
     """Leaves the client that started us: it waits for this process, not for the server,
     and no guest's wait() ever finds the server among its children."""
@@ -531,9 +538,7 @@ def _detach(prefix: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="machbox-server")
     parser.add_argument("--prefix", required=True)
-    parser.add_argument("--idle-timeout", type=float,
-                        default=float(os.environ.get("MACHBOX_SERVER_IDLE_TIMEOUT",
-                                                     IDLE_TIMEOUT)))
+    parser.add_argument("--idle-timeout", type=float, default=_idle_timeout_from_environment())
     parser.add_argument("--daemon", action="store_true",
                         help="detach (fork, new session) and log to the run directory")
     args = parser.parse_args(argv)

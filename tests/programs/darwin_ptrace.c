@@ -40,9 +40,10 @@ int main(void)
     int word = ptrace(PT_READ_D, child, (void *)&shared_word, 0);
     printf("read %d errno %d\n", word, errno);
     printf("write %d\n", ptrace(PT_WRITE_D, child, (void *)&shared_word, 5678));
-    printf("continue %d\n", ptrace(PT_CONTINUE, child, (void *)1, 0));
-    fflush(stdout);
+    fflush(stdout); /* before the child runs again: its line must come after ours */
+    int resumed = ptrace(PT_CONTINUE, child, (void *)1, 0);
     waitpid(child, &status, 0);
+    printf("continue %d\n", resumed);
     printf("exited %d status %d\n", WIFEXITED(status), WEXITSTATUS(status));
     return 0;
 }

@@ -66,6 +66,8 @@ class Server:
         self.pending: dict[int, deque] = {}
         self.namespace = Namespace(declared_services(prefix), self._held_port)
         self.launchd = launchd.Launchd(prefix)  # the jobs launchctl loads
+        for problem in launchd.boot(self.launchd):  # the installed ones, as a Mac boots
+            log.warning("launchd: %s", problem)
         self.idle_since = time.monotonic()
         self.running = True
 

@@ -10,6 +10,7 @@ TOOLS = {
     "nm": "machbox.tools.nm",
     "defaults": "machbox.tools.defaults",
     "launchctl": "machbox.tools.launchctl",
+    "hdiutil": "machbox.tools.hdiutil",
 }
 
 

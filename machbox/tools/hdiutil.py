@@ -1,0 +1,500 @@
+"""hdiutil: disk images, as macOS's hdiutil(1) handles them, for UDIF (.dmg) and raw images
+holding HFS+ volumes in GPT, APM, MBR or no partition map.
+
+    hdiutil attach IMAGE [-mountpoint DIR] [-noverify] [-nobrowse] [-readonly] [-plist]
+    hdiutil detach DEVICE|MOUNTPOINT [-force]          (eject: the same)
+    hdiutil info [-plist]
+    hdiutil imageinfo IMAGE [-format|-checksum] [-plist]
+    hdiutil verify IMAGE [-quiet]
+    hdiutil create -srcfolder DIR [-volname NAME] [-format UDZO|UDRW|UDRO|UDBZ|ULFO|UDCO]
+                   [-fs HFS+] [-layout GPTSPUD|NONE] [-ov] OUT[.dmg]
+    hdiutil convert IMAGE -format FORMAT -o OUT[.dmg] [-ov]
+
+attach mounts each HFS+ volume read-only at /Volumes/NAME in the prefix: through FUSE when the
+host allows it (fusepy and libfuse2, /dev/fuse usable), otherwise by extracting the volume
+there (with a progress bar on a terminal). The attached images are listed in the prefix's
+private/var/db/hdiutil-attached.plist, which is how info lists them and detach removes only
+what attach made. Failures print "hdiutil: VERB failed - REASON" and exit 1, as hdiutil does.
+"""
+
+from __future__ import annotations
+
+import os
+import plistlib
+import sys
+import zlib
+
+from machbox.dmg import ImageError, codecs, hfsplus, partitions, udif
+
+EXIT_FAILED = 1
+FRAMEWORK_VERSION = "671.100.2"
+REGISTRY = "private/var/db/hdiutil-attached.plist"
+FIRST_DISK = 4                    # disk0..3 are a Mac's own
+USAGE = """Usage: hdiutil <verb> <options>
+<verb> is one of the following:
+attach     \tdetach     \teject      \tinfo
+imageinfo  \tverify     \tcreate     \tconvert
+help
+"""
+
+
+class Failure(Exception):
+    """A verb failed; the message is the reason hdiutil prints."""
+
+
+VALUED = frozenset({"-srcfolder", "-volname", "-format", "-fs", "-layout", "-o", "-mountpoint",
+                    "-mountroot", "-size", "-imagekey", "-srcimagekey", "-tgtimagekey", "-type"})
+
+
+class Options:
+    """Verb arguments: flags, valued options and the positional ones, in hdiutil's syntax
+    (single dash, long names; ``-o`` and ``-format`` take a value)."""
+
+    def __init__(self, args: list[str], valued: set[str] | frozenset[str] = VALUED):
+        self.flags: set[str] = set()
+        self.values: dict[str, str] = {}
+        self.positional: list[str] = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg in valued:
+                if i + 1 >= len(args):
+                    raise Failure(f"{arg} needs a value")
+                self.values[arg] = args[i + 1]
+                i += 2
+                continue
+            if arg.startswith("-") and len(arg) > 1:
+                self.flags.add(arg)
+            else:
+                self.positional.append(arg)
+            i += 1
+
+    def one(self, what: str) -> str:
+        if len(self.positional) != 1:
+            raise Failure(f"exactly one {what} is needed")
+        return self.positional[0]
+
+
+def main(args: list[str]) -> int:
+    if not args or args[0] in ("help", "-help", "-h"):
+        (sys.stdout if args else sys.stderr).write(USAGE)
+        return 0 if args else EXIT_FAILED
+    verb, rest = args[0], args[1:]
+    handler = VERBS.get(verb)
+    if handler is None:
+        sys.stderr.write(f"hdiutil: unknown verb \"{verb}\"\n{USAGE}")
+        return EXIT_FAILED
+    try:
+        # imageinfo's -format is a flag (print the format), not create's -format NAME
+        valued = VALUED - {"-format"} if verb == "imageinfo" else VALUED
+        return handler(Options(rest, valued))
+    except (Failure, ImageError) as e:
+        sys.stderr.write(f"hdiutil: {VERB_NAMES.get(verb, verb)} failed - {e}\n")
+    except OSError as e:
+        sys.stderr.write(f"hdiutil: {VERB_NAMES.get(verb, verb)} failed - "
+                         f"{e.strerror or e}\n")
+    except KeyboardInterrupt:
+        sys.stderr.write(f"hdiutil: {VERB_NAMES.get(verb, verb)} failed - interrupted\n")
+    return EXIT_FAILED
+
+
+# ---- opening images ------------------------------------------------------------------------
+
+def open_image(path: str) -> udif.Disk:
+    if not os.path.exists(path):
+        raise Failure("No such file or directory")
+    if os.path.isdir(path):
+        raise Failure("image not recognized (a directory)")
+    disk = udif.open_image(path)
+    if disk.trailer is None and disk.size < 4096:
+        disk.close()
+        raise Failure("image not recognized")
+    return disk
+
+
+def checksum_blocks(disk: udif.Disk, report=None) -> bool:
+    """Checks every blkx checksum and the data fork's; ``report(name, expected, actual)``."""
+    ok = True
+    for block in disk.blocks:
+        crc = 0
+        for piece in disk.block_bytes(block):
+            crc = zlib.crc32(piece, crc)
+        good = block.checksum_type != udif.CHECKSUM_CRC32 or crc == block.checksum
+        ok &= good
+        if report:
+            report(block.name, block, crc, good)
+    t = disk.trailer
+    if t and t.data_checksum_type == udif.CHECKSUM_CRC32:
+        ok &= udif.data_fork_checksum(disk) == t.data_checksum
+    if t and t.master_checksum_type == udif.CHECKSUM_CRC32:
+        ok &= udif.master_checksum(disk.blocks) == t.master_checksum
+    return ok
+
+
+# ---- verify --------------------------------------------------------------------------------
+
+def verify(opts: Options) -> int:
+    path = opts.one("image")
+    quiet = "-quiet" in opts.flags
+    with open_image(path) as disk:
+        if disk.trailer is None:
+            raise Failure("image has no checksum (not a UDIF image)")
+
+        def report(name, block, crc, good):
+            if quiet:
+                return
+            sys.stdout.write(f"Checksumming {name}\u2026\n")
+            word = "verified" if good else "checksum mismatch"
+            sys.stdout.write(f"{name}: {word}   CRC32 ${crc:08X}\n")
+
+        ok = checksum_blocks(disk, report)
+        name = os.path.basename(path)
+        if not ok:
+            raise Failure(f"checksum of \"{name}\" is INVALID")
+        if not quiet:
+            sys.stdout.write(f"verified   CRC32 ${disk.trailer.master_checksum:08X}\n")
+            sys.stdout.write(f"hdiutil: verify: checksum of \"{name}\" is VALID\n")
+    return 0
+
+
+# ---- imageinfo -----------------------------------------------------------------------------
+
+def image_info(path: str, disk: udif.Disk) -> dict:
+    pmap = partitions.read_map(disk.read, disk.size)
+    fmt = disk.format
+    described = udif.FORMATS.get(fmt, (0, "raw read/write"))[1]
+    stored = sum(c.length for b in disk.blocks for c in b.chunks)
+    empty = sum(c.count for b in disk.blocks for c in b.chunks
+                if c.kind in (codecs.ZERO_FILL, codecs.IGNORE)) * udif.SECTOR
+    compressed = fmt not in ("UDRO", "UDRW", "RAW")
+    info = {
+        "Format Description": described,
+        "Class Name": "CUDIFDiskImage" if disk.trailer else "CRawDiskImage",
+        "Checksum Type": "CRC32" if disk.trailer else "none",
+        "Size Information": {
+            "Total Bytes": disk.size,
+            "Sector Count": disk.size // udif.SECTOR,
+            "Total Empty Bytes": empty,
+            "Total Non-Empty Bytes": disk.size - empty,
+            "Compressed Bytes": stored if disk.trailer else disk.size,
+            "Compressed Ratio": round(stored / disk.size, 6) if disk.size else 0,
+        },
+        "Format": fmt,
+        "Backing Store Information": {"URL": "file://" + os.path.abspath(path),
+                                      "Name": os.path.basename(path),
+                                      "Class Name": "CBSDBackingStore"},
+        "Properties": {"Encrypted": False, "Kernel Compatible": True,
+                       "Checksummed": disk.trailer is not None,
+                       "Software License Agreement": False,
+                       "Partitioned": pmap.scheme != "none", "Compressed": compressed},
+        "Segments": {"0": os.path.abspath(path)},
+        "partitions": {"partition-scheme": _scheme_short(pmap.scheme), "block-size": 512,
+                       "partitions": _partition_info(disk, pmap)},
+    }
+    if disk.trailer:
+        info["Checksum Value"] = f"${disk.trailer.master_checksum:08X}"
+    return info
+
+
+def _scheme_short(scheme: str) -> str:
+    return {"GUID_partition_scheme": "GUID", "Apple_partition_scheme": "Apple",
+            "FDisk_partition_scheme": "FDisk"}.get(scheme, "none")
+
+
+def _partition_info(disk: udif.Disk, pmap: partitions.Map) -> list[dict]:
+    out = []
+    for number, part in enumerate(pmap.partitions, 1):
+        entry = {"partition-name": part.name, "partition-start": part.offset // udif.SECTOR,
+                 "partition-length": part.size // udif.SECTOR, "partition-hint": part.type}
+        if pmap.scheme != "none":
+            entry["partition-number"] = number
+        name = _volume_name(disk, part)
+        if name is not None:
+            entry["partition-filesystems"] = {"HFS+": name}
+        out.append(entry)
+    return out
+
+
+def _volume_name(disk: udif.Disk, part: partitions.Partition) -> str | None:
+    if part.type != "Apple_HFS":
+        return None
+    try:
+        return hfsplus.Volume(disk.read, part.offset, part.size).name
+    except ImageError:
+        return None
+
+
+def _render_text(value, indent: int = 0) -> str:
+    out = []
+    pad = "\t" * indent
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        if isinstance(item, (dict, list)):
+            out.append(f"{pad}{key}:\n{_render_text(item, indent + 1)}")
+        else:
+            text = str(item).lower() if isinstance(item, bool) else item
+            out.append(f"{pad}{key}: {text}\n")
+    return "".join(out)
+
+
+def imageinfo(opts: Options) -> int:
+    path = opts.one("image")
+    with open_image(path) as disk:
+        if "-format" in opts.flags:
+            sys.stdout.write(disk.format + "\n")
+            return 0
+        if "-checksum" in opts.flags:
+            value = f"CRC32 ${disk.trailer.master_checksum:08X}" if disk.trailer else "none"
+            sys.stdout.write(value + "\n")
+            return 0
+        info = image_info(path, disk)
+    if "-plist" in opts.flags:
+        sys.stdout.write(plistlib.dumps(info).decode())
+    else:
+        sys.stdout.write(_render_text(info))
+    return 0
+
+
+# ---- create / convert ----------------------------------------------------------------------
+
+def _target(path: str, overwrite: bool) -> str:
+    if not path.endswith((".dmg", ".img", ".cdr", ".iso", ".sparseimage")):
+        path += ".dmg"
+    if os.path.exists(path):
+        if not overwrite:
+            raise Failure("File exists")
+        os.unlink(path)
+    return path
+
+
+def create(opts: Options) -> int:
+    from machbox.dmg import create as make
+
+    src = opts.values.get("-srcfolder")
+    if src is None:
+        raise Failure("only create -srcfolder is supported")
+    fs = opts.values.get("-fs", "HFS+")
+    if fs not in ("HFS+", "HFS+J", "Journaled HFS+"):  # written without a journal
+        raise Failure(f"file system {fs} is not supported (HFS+ is)")
+    if not os.path.isdir(src):
+        raise Failure(f"{src}: No such file or directory")
+    out = _target(opts.one("target image"), "-ov" in opts.flags)
+    volname = opts.values.get("-volname") or os.path.basename(os.path.abspath(src))
+    fmt = opts.values.get("-format", "UDZO")
+    try:
+        make.create_from_folder(src, out, volname, fmt, opts.values.get("-layout", "GPTSPUD"))
+    except BaseException:
+        if os.path.exists(out):
+            os.unlink(out)
+        raise
+    sys.stdout.write(f"created: {os.path.abspath(out)}\n")
+    return 0
+
+
+def convert(opts: Options) -> int:
+    from machbox.dmg import create as make
+
+    src = opts.one("source image")
+    if "-o" not in opts.values or "-format" not in opts.values:
+        raise Failure("convert needs -format FORMAT and -o OUTPUT")
+    with open_image(src):
+        pass
+    out = _target(opts.values["-o"], "-ov" in opts.flags)
+    try:
+        make.convert(src, out, opts.values["-format"])
+    except BaseException:
+        if os.path.exists(out):
+            os.unlink(out)
+        raise
+    sys.stdout.write(f"created: {os.path.abspath(out)}\n")
+    return 0
+
+
+# ---- the registry of attached images -------------------------------------------------------
+
+def prefix_root() -> str:
+    from machbox.vfs import prefix
+
+    return prefix.ensure(prefix.default_path(), quiet=True)
+
+
+def _registry_path() -> str:
+    return os.path.join(prefix_root(), REGISTRY)
+
+
+def load_registry() -> list[dict]:
+    try:
+        with open(_registry_path(), "rb") as f:
+            return plistlib.load(f).get("images", [])
+    except (OSError, plistlib.InvalidFileException, AttributeError):
+        return []
+
+
+def save_registry(images: list[dict]) -> None:
+    path = _registry_path()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}"
+    with open(tmp, "wb") as f:
+        plistlib.dump({"images": images}, f)
+    os.replace(tmp, path)
+
+
+def _free_disk_number(images: list[dict]) -> int:
+    used = {img.get("disk") for img in images}
+    n = FIRST_DISK
+    while n in used:
+        n += 1
+    return n
+
+
+def _mount_point(root: str, name: str, images: list[dict]) -> str:
+    """/Volumes/NAME, or NAME 1, NAME 2... when taken, as Disk Arbitration names them."""
+    taken = {e.get("mount-point") for img in images for e in img.get("system-entities", [])}
+    safe = name.replace("/", ":") or "Untitled"
+    candidate, n = f"/Volumes/{safe}", 0
+    while candidate in taken or os.path.lexists(os.path.join(root, candidate[1:])):
+        n += 1
+        candidate = f"/Volumes/{safe} {n}"
+    return candidate
+
+
+# ---- attach / detach / info ----------------------------------------------------------------
+
+def attach(opts: Options) -> int:
+    from machbox.dmg import mount
+
+    path = os.path.abspath(opts.one("image"))
+    root = prefix_root()
+    with open_image(path) as disk:
+        if disk.trailer and "-noverify" not in opts.flags and not checksum_blocks(disk):
+            raise Failure("corrupt image (checksum mismatch)")
+        pmap = partitions.read_map(disk.read, disk.size)
+        images = load_registry()
+        number = _free_disk_number(images)
+        entities = []
+        if pmap.scheme != "none":
+            entities.append({"dev-entry": f"/dev/disk{number}", "content-hint": pmap.scheme,
+                             "potentially-mountable": False})
+        for index, part in enumerate(pmap.partitions, 1):
+            dev = f"/dev/disk{number}s{index}" if pmap.scheme != "none" else f"/dev/disk{number}"
+            entity = {"dev-entry": dev, "content-hint": part.type,
+                      "potentially-mountable": part.type == "Apple_HFS"}
+            if part.type == "Apple_HFS":
+                volume = hfsplus.Volume(disk.read, part.offset, part.size)
+                mount_point = opts.values.get("-mountpoint") if not any(
+                    "mount-point" in e for e in entities) else None
+                mount_point = mount_point or _mount_point(root, volume.name, images)
+                host = _host_path(root, mount_point)
+                method = mount.mount(volume, host, progress=sys.stderr.isatty() and
+                                     "-quiet" not in opts.flags)
+                entity.update({"mount-point": mount_point, "volume-kind": "hfs",
+                               "host-path": host, "method": method})
+            entities.append(entity)
+        if not any("mount-point" in e for e in entities):
+            raise Failure("image not recognized" if disk.trailer is None
+                          else "no mountable file systems")
+        images.append({"image-path": path, "disk": number, "pid": os.getpid(),
+                       "format": disk.format, "system-entities": entities})
+        save_registry(images)
+    if "-plist" in opts.flags:
+        sys.stdout.write(plistlib.dumps({"system-entities": [_public(e) for e in entities]})
+                         .decode())
+    else:
+        for e in entities:
+            sys.stdout.write(_device_line(e))
+    return 0
+
+
+def _host_path(root: str, mount_point: str) -> str:
+    if os.path.isabs(mount_point) and not mount_point.startswith("/Volumes/"):
+        return mount_point  # an explicit -mountpoint on the host
+    return os.path.join(root, mount_point.lstrip("/"))
+
+
+def _public(entity: dict) -> dict:
+    return {k: v for k, v in entity.items() if k not in ("host-path", "method")}
+
+
+def _device_line(entity: dict) -> str:
+    return (f"{entity['dev-entry']:<20}\t{entity['content-hint']:<32}\t"
+            f"{entity.get('mount-point', '')}\n")
+
+
+def detach(opts: Options) -> int:
+    from machbox.dmg import mount
+
+    target = opts.one("device name or mount point")
+    images = load_registry()
+    root = prefix_root()
+    image = _find_attached(images, target, root)
+    if image is None:
+        raise Failure("No such file or directory")
+    for entity in image["system-entities"]:
+        if "host-path" in entity:
+            mount.unmount(entity["host-path"], entity.get("method", "extracted"),
+                          force="-force" in opts.flags)
+    images.remove(image)
+    save_registry(images)
+    sys.stdout.write(f"\"disk{image['disk']}\" ejected.\n")
+    return 0
+
+
+def _find_attached(images: list[dict], target: str, root: str) -> dict | None:
+    name = target[len("/dev/"):] if target.startswith("/dev/") else target
+    norm = os.path.abspath(target).rstrip("/")
+    for image in images:
+        for entity in image["system-entities"]:
+            dev = entity["dev-entry"][len("/dev/"):]
+            if name == dev or name == f"disk{image['disk']}":
+                return image
+            if norm in (entity.get("mount-point"), entity.get("host-path")):
+                return image
+    return None
+
+
+def info(opts: Options) -> int:
+    images = load_registry()
+    if "-plist" in opts.flags:
+        doc = {"framework": FRAMEWORK_VERSION, "revision": FRAMEWORK_VERSION,
+               "vendor": "Apple", "images": [
+                   {"image-path": img["image-path"], "image-type": _image_type(img),
+                    "writeable": False, "removable": True, "autodiskmount": True,
+                    "owner-mode": 0, "system-entities": [_public(e) for e in
+                                                         img["system-entities"]]}
+                   for img in images]}
+        sys.stdout.write(plistlib.dumps(doc).decode())
+        return 0
+    out = [f"framework       : {FRAMEWORK_VERSION}\n", f"driver          : {FRAMEWORK_VERSION}\n"]
+    for img in images:
+        out.append("=" * 48 + "\n")
+        out += [f"image-path      : {img['image-path']}\n", "shadow-path     : <none>\n",
+                f"image-type      : {_image_type(img)}\n", "system-image    : TRUE\n",
+                "blocksize       : 512\n", "writeable       : FALSE\n",
+                "autodiskmount   : TRUE\n", "removable       : TRUE\n",
+                "image-encrypted : false\n", f"mounting user   : {_user()}\n",
+                "mounting mode   : <unknown>\n", f"process ID      : {img.get('pid', 0)}\n"]
+        out += [_device_line(e) for e in img["system-entities"]]
+    sys.stdout.write("".join(out))
+    return 0
+
+
+def _image_type(img: dict) -> str:
+    return {"UDZO": "UDIF read-only compressed (zlib)", "UDBZ":
+            "UDIF read-only compressed (bzip2)", "ULFO": "UDIF read-only compressed (lzfse)",
+            "UDCO": "UDIF read-only compressed (adc)", "UDRO": "UDIF read-only",
+            "RAW": "read-only disk image"}.get(img.get("format"), "read-only disk image")
+
+
+def _user() -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return str(os.getuid())
+
+
+VERBS = {"attach": attach, "mount": attach, "detach": detach, "eject": detach, "info": info,
+         "imageinfo": imageinfo, "verify": verify, "create": create, "convert": convert}
+VERB_NAMES = {"mount": "attach", "eject": "detach"}
+

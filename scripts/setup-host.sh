@@ -26,6 +26,11 @@ command -v gdb >/dev/null 2>&1 || need_gdb=yes
 need_lldb=""
 command -v lldb >/dev/null 2>&1 || need_lldb=yes
 [ -n "$need_lldb" ] && missing_libs="$missing_libs lldb"
+# hdiutil's test oracles (optional: only the disk image tests use them): 7-Zip and dmg2img
+# read the DMGs machbox writes, xorriso writes HFS+ images machbox reads
+for tool in 7zz:7zip dmg2img:dmg2img xorriso:xorriso; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || missing_libs="$missing_libs ${tool#*:}"
+done
 # the CA store Security's trust settings are answered from
 need_ca=""
 [ -r /etc/ssl/certs/ca-certificates.crt ] || [ -r /etc/pki/tls/certs/ca-bundle.crt ] || need_ca=yes
@@ -35,7 +40,8 @@ need_ca=""
 # install it, machbox still works and says so
 required=""
 for lib in $missing_libs; do
-    case "$lib" in libicuuc.so.N|libcrypto.so.3|ca-bundle|gdb|lldb) ;; *) required="$required $lib" ;; esac
+    case "$lib" in libicuuc.so.N|libcrypto.so.3|ca-bundle|gdb|lldb|7zip|dmg2img|xorriso) ;;
+        *) required="$required $lib" ;; esac
 done
 optional_only() {
     [ -z "$required" ] || return 1
@@ -86,6 +92,10 @@ packages="libc++1-$v libc++abi1-$v libunwind-$v zlib1g"
 [ -n "$need_ca" ] && packages="$packages ca-certificates"
 [ -n "$need_gdb" ] && packages="$packages gdb"
 [ -n "$need_lldb" ] && packages="$packages lldb"
+optional_tools=""
+for tool in 7zip dmg2img xorriso; do
+    case " $missing_libs " in *" $tool "*) optional_tools="$optional_tools $tool" ;; esac
+done
 if [ -n "$need_ssl" ]; then
     # Ubuntu 24.04 renamed libssl3 for the 64-bit time_t transition
     ssl=$(apt-cache search --names-only '^libssl3(t64)?$' 2>/dev/null | cut -d' ' -f1 | sort | tail -1)
@@ -100,7 +110,16 @@ $SUDO apt-get install -y --no-install-recommends $packages >/dev/null 2>&1 || {
     $SUDO apt-get update -qq >/dev/null 2>&1
     $SUDO apt-get install -y --no-install-recommends $packages >/dev/null
 }
+# the optional test tools one at a time, after the rest: one missing from this release's
+# archive (7zip is Debian 12's 7-Zip) must not stop the others
+for tool in $optional_tools; do
+    $SUDO apt-get install -y --no-install-recommends "$tool" >/dev/null 2>&1 || {
+        $SUDO apt-get update -qq >/dev/null 2>&1
+        $SUDO apt-get install -y --no-install-recommends "$tool" >/dev/null 2>&1
+    } || echo "machbox: note: not installed (optional): $tool" >&2
+done
 for lib in $missing_libs; do
+    case "$lib" in 7zip|dmg2img|xorriso) continue ;; esac
     [ "$lib" = libicuuc.so.N ] && continue  # optional: without it libicucore calls stop
     [ "$lib" = ca-bundle ] && continue
     [ "$lib" = gdb ] && continue

@@ -16,6 +16,7 @@ import struct
 import uuid
 import zlib
 from dataclasses import dataclass, field
+from xml.parsers.expat import ExpatError
 
 from machbox.dmg import ImageError, codecs
 
@@ -181,7 +182,9 @@ def open_image(path: str) -> Disk:
             blocks = read_blocks(f, trailer, size)
     except OSError as e:
         raise ImageError(e.strerror or str(e)) from None
-    return Disk(path, trailer, blocks, trailer.sectors * SECTOR)
+    # the trailer's sector count, or where the blocks end when a writer left it 0
+    sectors = max([trailer.sectors] + [b.sector + b.count for b in blocks])
+    return Disk(path, trailer, blocks, sectors * SECTOR)
 
 
 def parse_trailer(raw: bytes) -> Trailer | None:
@@ -211,7 +214,7 @@ def read_blocks(f, trailer: Trailer, file_size: int) -> list[Block]:
     try:
         plist = plistlib.loads(f.read(trailer.xml_length))
         entries = plist["resource-fork"]["blkx"]
-    except (plistlib.InvalidFileException, KeyError, TypeError, ValueError) as e:
+    except (plistlib.InvalidFileException, ExpatError, KeyError, TypeError, ValueError) as e:
         raise ImageError(f"image property list is unreadable ({e.__class__.__name__})") from None
     blocks = [parse_block(e, trailer.data_offset) for e in entries]
     for b in blocks:

@@ -1,0 +1,368 @@
+"""hdiutil against independent oracles (issue 8).
+
+Images machbox writes are read by other implementations: 7-Zip (Debian's `7zip`, its DMG and
+HFS handlers check every chunk, checksum and file), dmg2img, and dpp-py (PyPI, a Rust DMG/HFS+
+reader whose path lookups go through the catalog's index nodes). Images machbox reads are
+written by other implementations: xorriso (`xorriso -as mkisofs -hfsplus`, an HFS+ volume in an
+Apple partition map) and dpp-py's DmgBuilder (UDIF containers with raw, zlib, bzip2 and lzfse
+chunks). ADC, zero-fill and comment chunks have no third-party writer here, so machbox writes
+them and 7-Zip verifies them.
+"""
+
+from __future__ import annotations
+
+import os
+import plistlib
+import re
+import shutil
+import subprocess
+import unicodedata
+
+import pytest
+
+SEVEN_ZIP = shutil.which("7zz") or shutil.which("7z")
+needs_7zip = pytest.mark.skipif(SEVEN_ZIP is None, reason="7-Zip not installed (issue 8: "
+                                "scripts/setup-host.sh installs Debian's 7zip)")
+needs_xorriso = pytest.mark.skipif(shutil.which("xorriso") is None, reason="xorriso not "
+                                   "installed (issue 8: scripts/setup-host.sh installs it)")
+needs_dmg2img = pytest.mark.skipif(shutil.which("dmg2img") is None, reason="dmg2img not "
+                                   "installed (issue 8: scripts/setup-host.sh installs it)")
+MTIME = 1_600_000_000
+SECTOR = 512
+
+
+def _has(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+needs_lzfse = pytest.mark.skipif(not _has("liblzfse"), reason="pyliblzfse not installed "
+                                 "(issue 8: a test extra in pyproject.toml)")
+needs_dpp = pytest.mark.skipif(not _has("dpp"), reason="dpp-py not installed (issue 8: a test "
+                               "extra in pyproject.toml)")
+
+
+@pytest.fixture
+def hdiutil(machbox_cmd, tmp_path):
+    env = dict(os.environ, MACHBOX_PREFIX=str(tmp_path / "prefix"))
+
+    def run(*args, check=True):
+        p = subprocess.run(machbox_cmd + ["tool", "hdiutil", *map(str, args)],
+                           capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+        assert "Traceback" not in p.stderr, p.stderr
+        if check:
+            assert p.returncode == 0, p.stderr
+        return p
+
+    run.prefix = tmp_path / "prefix"
+    return run
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    """A tree with what a volume must carry: nested folders, a folder of 300 files (many
+    catalog leaves, so index nodes), a file over 1 MiB (several chunks), an empty file, an
+    executable, a symlink, a decomposable Unicode name and a space."""
+    root = tmp_path_factory.mktemp("src") / "Payload"
+    (root / "App" / "Contents" / "MacOS").mkdir(parents=True)
+    tool = root / "App" / "Contents" / "MacOS" / "tool"
+    tool.write_bytes(b"#!/bin/sh\necho hi\n")
+    tool.chmod(0o755)
+    (root / "README.txt").write_text("read me\n")
+    (root / "empty").write_bytes(b"")
+    big = bytes(range(256)) * 4096 + os.urandom(300_000) + bytes(600_000)
+    (root / "big.bin").write_bytes(big)
+    many = root / "many files"
+    many.mkdir()
+    for i in range(300):
+        (many / f"file{i:03d}.txt").write_text(f"file number {i}\n")
+    (root / "Caf\u00e9 \u00dcber.txt").write_text("unicode\n")
+    (root / "link").symlink_to("README.txt")
+    for path in [*root.rglob("*"), root]:
+        if not path.is_symlink():
+            os.utime(path, (MTIME, MTIME))
+    return root
+
+
+def regular_files(root) -> dict[str, bytes]:
+    out = {}
+    for base, _, files in os.walk(root):
+        for name in files:
+            path = os.path.join(base, name)
+            if not os.path.islink(path) and name != ".machbox-attached":
+                rel = unicodedata.normalize("NFC", os.path.relpath(path, root))
+                with open(path, "rb") as f:
+                    out[rel] = f.read()
+    return out
+
+
+def seven_zip(*args, cwd=None):
+    p = subprocess.run([SEVEN_ZIP, *map(str, args)], capture_output=True, text=True,
+                       timeout=300, cwd=cwd)
+    return p
+
+
+# ---- machbox writes, others read -----------------------------------------------------------
+
+@needs_7zip
+@pytest.mark.parametrize("fmt", ["UDZO", "UDBZ", "ULFO", "UDCO", "UDRO", "UDRW"])
+def test_create_is_read_by_7zip(hdiutil, source, tmp_path, fmt):
+    if fmt == "ULFO" and not _has("liblzfse"):
+        pytest.skip("pyliblzfse not installed (issue 8: a test extra in pyproject.toml)")
+    out = tmp_path / "made.dmg"
+    p = hdiutil("create", "-srcfolder", source, "-volname", "Test Volume", "-format", fmt, out)
+    assert p.stdout == f"created: {out}\n"
+    test = seven_zip("t", out)
+    assert test.returncode == 0 and "Everything is Ok" in test.stdout, test.stdout
+    seven_zip("x", "-y", f"-o{tmp_path / 'x'}", out)
+    extracted = tmp_path / "x" / "Test Volume"
+    assert regular_files(extracted) == regular_files(source)
+    listing = seven_zip("l", "-slt", out).stdout
+    assert "Path = Test Volume/link" in listing
+    if fmt != "UDRW":  # a read/write image reads back as the same chunks as UDRO
+        assert hdiutil("imageinfo", "-format", out).stdout == f"{fmt}\n"
+
+
+@needs_7zip
+def test_master_checksum_agrees_with_7zip(hdiutil, source, tmp_path):
+    out = tmp_path / "sum.dmg"
+    hdiutil("create", "-srcfolder", source, out)
+    listing = seven_zip("l", "-slt", "-tdmg", out).stdout
+    theirs = re.search(r"master-checksum: CRC: ([0-9A-F]{8})", listing)
+    assert theirs, listing
+    assert hdiutil("imageinfo", "-checksum", out).stdout == f"CRC32 ${theirs.group(1)}\n"
+    verify = hdiutil("verify", out).stdout.splitlines()
+    assert verify[-1] == 'hdiutil: verify: checksum of "sum.dmg" is VALID'
+    assert verify[-2] == f"verified   CRC32 ${theirs.group(1)}"
+    assert "disk image (Apple_HFS : 4): verified   CRC32 $" in "\n".join(verify)
+
+
+@needs_dmg2img
+@needs_dpp
+def test_create_is_read_by_dmg2img_and_dpp(hdiutil, source, tmp_path):
+    """dmg2img decompresses the image to a raw disk; dpp-py opens its HFS+ partition and looks
+    every file up by path (through the catalog's index nodes)."""
+    import dpp
+
+    out = tmp_path / "made.dmg"
+    hdiutil("create", "-srcfolder", source, "-volname", "Vol", "-format", "UDBZ", out)
+    raw = tmp_path / "disk.img"
+    p = subprocess.run(["dmg2img", "-p", "4", str(out), str(raw)], capture_output=True,
+                       text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    with dpp.HfsVolume.open(str(raw)) as volume:
+        for rel, data in regular_files(source).items():
+            assert volume.read_file("/" + unicodedata.normalize("NFD", rel)) == data, rel
+        assert volume.stat("/App/Contents/MacOS/tool").mode == 0o100755
+        assert volume.stat("/link").kind == "symlink"
+        assert sorted(e.name for e in volume.list_directory("/many files"))[:2] == [
+            "file000.txt", "file001.txt"]
+
+
+@needs_7zip
+def test_zero_fill_comment_and_adc_chunks_are_read_by_7zip(tmp_path):
+    """No third-party writer makes ADC, zero-fill (type 0) or comment chunks: machbox's writer
+    does, 7-Zip checks them, machbox's reader reads them back."""
+    from machbox.dmg import codecs, udif
+
+    # chunks are 1 MiB: one of text, one of zeros, one partly random
+    data = (b"ADC compresses runs " * 60_000)[:1 << 20] + bytes(1 << 20) + os.urandom(70_000)
+    data += bytes(-len(data) % SECTOR)
+    out = tmp_path / "chunks.dmg"
+    part = udif.Partition("blob (Apple_Blob : 0)", 0, len(data) // SECTOR,
+                          lambda offset, size: data[offset:offset + size])
+    udif.write_image(str(out), [part], "UDCO", zero_kind=codecs.ZERO_FILL, comment=True)
+    with udif.open_image(str(out)) as disk:
+        kinds = {c.kind for b in disk.blocks for c in b.chunks}
+        assert {codecs.ADC, codecs.ZERO_FILL} <= kinds
+        assert disk.read(0, len(data)) == data
+    p = seven_zip("x", "-y", f"-o{tmp_path / 'x'}", "-tdmg", out)
+    assert p.returncode == 0 and "Everything is Ok" in p.stdout, p.stdout
+    listing = seven_zip("l", "-slt", "-tdmg", out).stdout
+    assert "ADC" in listing and "Zero0" in listing and "Comment" in listing, listing
+    assert (tmp_path / "x" / "0.Apple_Blob").read_bytes() == data
+
+
+# ---- others write, machbox reads -----------------------------------------------------------
+
+@pytest.fixture
+def xorriso_image(source, tmp_path):
+    """Recorded command: xorriso -as mkisofs -hfsplus -V XVol -o x.iso SOURCE"""
+    iso = tmp_path / "x.iso"
+    p = subprocess.run(["xorriso", "-as", "mkisofs", "-hfsplus", "-V", "XVol", "-o", str(iso),
+                        str(source)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    return iso
+
+
+def check_attached(hdiutil, image, volume_name, source):
+    p = hdiutil("attach", image)
+    lines = p.stdout.splitlines()
+    hfs = [line for line in lines if "\tApple_HFS" in line]
+    assert len(hfs) == 1 and hfs[0].endswith(f"\t/Volumes/{volume_name}"), p.stdout
+    mounted = hdiutil.prefix / "Volumes" / volume_name
+    assert regular_files(mounted) == regular_files(source)
+    assert os.readlink(mounted / "link") == "README.txt"
+    tool = mounted / "App" / "Contents" / "MacOS" / "tool"
+    assert os.stat(tool).st_mode & 0o777 == 0o555   # read-only, executable kept
+    assert int(os.stat(mounted / "README.txt").st_mtime) == MTIME
+    info = hdiutil("info").stdout
+    assert f"image-path      : {image}" in info and f"/Volumes/{volume_name}" in info
+    whole = lines[0].split()[0]   # the whole disk, /dev/diskN
+    assert hdiutil("detach", whole).stdout == f"\"{whole[5:]}\" ejected.\n"
+    assert not mounted.exists()
+    assert "image-path" not in hdiutil("info").stdout
+
+
+@needs_xorriso
+def test_attach_reads_xorriso_hfsplus(hdiutil, xorriso_image, source):
+    p = hdiutil("imageinfo", "-plist", xorriso_image)
+    info = plistlib.loads(p.stdout.encode())
+    assert info["partitions"]["partition-scheme"] == "Apple"
+    names = [x.get("partition-filesystems") for x in info["partitions"]["partitions"]]
+    assert {"HFS+": "XVol"} in names
+    check_attached(hdiutil, xorriso_image, "XVol", source)
+
+
+@needs_xorriso
+@needs_dpp
+@pytest.mark.parametrize("compression", ["raw", "zlib", "bzip2", "lzfse"])
+def test_attach_reads_dpp_built_udif(hdiutil, xorriso_image, source, tmp_path, compression):
+    """dpp-py's DmgBuilder wraps xorriso's disk in a UDIF of the given chunk compression."""
+    import dpp
+
+    if compression == "lzfse" and not _has("liblzfse"):
+        pytest.skip("pyliblzfse not installed (issue 8: a test extra in pyproject.toml)")
+    dmg = tmp_path / f"dpp-{compression}.dmg"
+    builder = dpp.DmgBuilder()
+    builder.compression = compression
+    builder.add_partition("whole disk", xorriso_image.read_bytes())
+    builder.build(str(dmg))
+    verify = hdiutil("verify", dmg)
+    assert verify.stdout.endswith(f"checksum of \"{dmg.name}\" is VALID\n")
+    check_attached(hdiutil, dmg, "XVol", source)
+
+
+@pytest.mark.parametrize("src_fmt,dst_fmt", [("UDZO", "UDBZ"), ("UDBZ", "UDRO"),
+                                             ("UDRO", "UDCO"), ("UDCO", "UDZO")])
+def test_convert_keeps_the_disk(hdiutil, source, tmp_path, src_fmt, dst_fmt):
+    from machbox.dmg import udif
+
+    first, second = tmp_path / "a.dmg", tmp_path / "b.dmg"
+    hdiutil("create", "-srcfolder", source, "-format", src_fmt, first)
+    p = hdiutil("convert", first, "-format", dst_fmt, "-o", tmp_path / "b")
+    assert p.stdout == f"created: {second}\n"
+    assert hdiutil("imageinfo", "-format", second).stdout == f"{dst_fmt}\n"
+    with udif.open_image(str(first)) as a, udif.open_image(str(second)) as b:
+        assert a.size == b.size and a.read(0, a.size) == b.read(0, b.size)
+    if SEVEN_ZIP:
+        assert "Everything is Ok" in seven_zip("t", second).stdout
+
+
+# ---- bad input -----------------------------------------------------------------------------
+
+def test_corruption_is_found(hdiutil, source, tmp_path):
+    good = tmp_path / "good.dmg"
+    hdiutil("create", "-srcfolder", source, "-format", "UDRO", good)
+    data = bytearray(good.read_bytes())
+    data[40 * SECTOR + 1024 + 64] ^= 0xFF        # inside the HFS+ volume header
+    bad = tmp_path / "bad.dmg"
+    bad.write_bytes(data)
+    p = hdiutil("verify", bad, check=False)
+    assert p.returncode == 1
+    assert p.stderr == 'hdiutil: verify failed - checksum of "bad.dmg" is INVALID\n'
+    assert "disk image (Apple_HFS : 4): checksum mismatch" in p.stdout
+    p = hdiutil("attach", bad, check=False)
+    assert (p.returncode, p.stderr) == (1, "hdiutil: attach failed - corrupt image "
+                                           "(checksum mismatch)\n")
+    if SEVEN_ZIP:  # the oracle agrees that it is broken
+        p = seven_zip("t", "-tdmg", bad)
+        assert p.returncode != 0 and "CRC Failed : 4.hfs" in p.stderr, p.stdout
+
+
+@pytest.mark.parametrize("case", ["missing", "directory", "truncated", "junk", "bad-zlib",
+                                  "bad-plist"])
+def test_bad_images_fail_cleanly(hdiutil, source, tmp_path, case):
+    good = tmp_path / "good.dmg"
+    hdiutil("create", "-srcfolder", source, good)
+    data = good.read_bytes()
+    image = tmp_path / "image.dmg"
+    if case == "directory":
+        image = tmp_path
+    elif case == "truncated":
+        image.write_bytes(data[:len(data) // 2])
+    elif case == "junk":
+        image.write_bytes(os.urandom(64 * 1024))
+    elif case == "bad-zlib":
+        raw = bytearray(data)
+        raw[80 * SECTOR // 4] ^= 0x55     # somewhere in the compressed chunks
+        image.write_bytes(raw)
+    elif case == "bad-plist":
+        xml = data.find(b"<?xml")
+        image.write_bytes(data[:xml] + b"<plist>nonsense" + data[xml + 15:])
+    expected = {"missing": "No such file or directory",
+                "directory": "image not recognized (a directory)",
+                "truncated": "image not recognized", "junk": "image not recognized",
+                "bad-plist": "image property list is unreadable"}
+    for verb in ("attach", "imageinfo", "verify"):
+        p = hdiutil(verb, image, check=False)
+        if verb == "imageinfo" and case in ("truncated", "junk", "bad-zlib"):
+            # any file is a raw disk image to imageinfo, which reads no checksums
+            assert p.returncode == 0
+            continue
+        assert p.returncode == 1, (verb, p.stdout)
+        assert p.stderr.startswith(f"hdiutil: {verb} failed - "), p.stderr
+        if case in expected and not (verb == "verify" and case in ("truncated", "junk")):
+            assert expected[case] in p.stderr, p.stderr
+    assert not any((hdiutil.prefix / "Volumes").glob("Payload*"))
+
+
+def test_usage_and_errors(hdiutil, source, tmp_path):
+    p = hdiutil("frobnicate", check=False)
+    assert p.returncode == 1 and p.stderr.startswith('hdiutil: unknown verb "frobnicate"')
+    out = tmp_path / "x.dmg"
+    hdiutil("create", "-srcfolder", source, out)
+    p = hdiutil("create", "-srcfolder", source, out, check=False)
+    assert (p.returncode, p.stderr) == (1, "hdiutil: create failed - File exists\n")
+    hdiutil("create", "-ov", "-srcfolder", source, out)
+    p = hdiutil("create", "-srcfolder", source, "-fs", "APFS", tmp_path / "y", check=False)
+    assert p.returncode == 1 and "APFS is not supported" in p.stderr
+    p = hdiutil("detach", "disk42", check=False)
+    assert (p.returncode, p.stderr) == (1, "hdiutil: detach failed - No such file or "
+                                           "directory\n")
+
+
+def test_attach_names_a_second_volume_like_disk_arbitration(hdiutil, source, tmp_path):
+    out = tmp_path / "x.dmg"
+    hdiutil("create", "-srcfolder", source, "-volname", "Same", out)
+    first = hdiutil("attach", out).stdout
+    second = hdiutil("attach", out).stdout
+    assert first.rstrip().endswith("/Volumes/Same") and second.rstrip().endswith(
+        "/Volumes/Same 1")
+    assert first.startswith("/dev/disk4 ") and second.startswith("/dev/disk5 ")
+    plist = plistlib.loads(hdiutil("info", "-plist").stdout.encode())
+    assert [img["image-path"] for img in plist["images"]] == [str(out), str(out)]
+    hdiutil("detach", "/Volumes/Same 1")
+    hdiutil("detach", "/dev/disk4")
+    assert not (hdiutil.prefix / "Volumes" / "Same").exists()
+
+
+def test_prefix_has_hdiutil(hdiutil, tmp_path):
+    hdiutil("info")
+    script = hdiutil.prefix / "usr" / "bin" / "hdiutil"
+    p = subprocess.run([str(script), "info"], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, MACHBOX_PREFIX=str(hdiutil.prefix)))
+    assert p.returncode == 0 and p.stdout.startswith("framework       : "), p.stderr
+
+
+def test_adc_codec_round_trip():
+    from machbox.dmg import codecs
+
+    samples = [b"", b"a", b"abcabcabcabcabc" * 100, os.urandom(5000),
+               bytes(70_000) + b"tail", (b"x" * 3 + b"y") * 5000]
+    for data in samples:
+        packed = codecs.adc_compress(data)
+        assert codecs.adc_decompress(packed, len(data)) == data

@@ -45,9 +45,29 @@ needs_dpp = pytest.mark.skipif(not _has("dpp"), reason="dpp-py not installed (is
                                "extra in pyproject.toml)")
 
 
+def _fuse_usable() -> bool:
+    try:
+        import fuse  # noqa: F401  (fusepy, which needs libfuse2)
+    except (ImportError, OSError):
+        return False
+    return os.access("/dev/fuse", os.R_OK | os.W_OK)
+
+
+@pytest.fixture(params=["extracted", "fuse"])
+def mount_mode(request):
+    if request.param == "fuse" and not _fuse_usable():
+        pytest.skip("FUSE not usable here: needs /dev/fuse, fusepy and libfuse2 (issue 8: "
+                    "setup-host installs libfuse2, fusepy is a test extra)")
+    return request.param
+
+
 @pytest.fixture
-def hdiutil(machbox_cmd, tmp_path):
+def hdiutil(machbox_cmd, tmp_path, request):
     env = dict(os.environ, MACHBOX_PREFIX=str(tmp_path / "prefix"))
+    mode = request.getfixturevalue("mount_mode") if "mount_mode" in request.fixturenames \
+        else "extracted"
+    if mode == "extracted":
+        env["MACHBOX_HDIUTIL_FUSE"] = "0"
 
     def run(*args, check=True):
         p = subprocess.run(machbox_cmd + ["tool", "hdiutil", *map(str, args)],
@@ -58,7 +78,13 @@ def hdiutil(machbox_cmd, tmp_path):
         return p
 
     run.prefix = tmp_path / "prefix"
-    return run
+    run.mode = mode
+    yield run
+    # detach whatever a failed test left attached: no mounts or servers outlive the test
+    info = run("info", "-plist", check=False)
+    if info.returncode == 0:
+        for image in plistlib.loads(info.stdout.encode()).get("images", []):
+            run("detach", "-force", image["system-entities"][0]["dev-entry"], check=False)
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +233,14 @@ def check_attached(hdiutil, image, volume_name, source):
     assert regular_files(mounted) == regular_files(source)
     assert os.readlink(mounted / "link") == "README.txt"
     tool = mounted / "App" / "Contents" / "MacOS" / "tool"
-    assert os.stat(tool).st_mode & 0o777 == 0o555   # read-only, executable kept
+    if hdiutil.mode == "fuse":  # a read-only mount, modes as stored
+        assert os.path.ismount(mounted)
+        assert os.stat(tool).st_mode & 0o777 == 0o755
+        with pytest.raises(OSError) as e:
+            open(mounted / "new-file", "w")
+        assert e.value.errno == 30  # EROFS
+    else:  # extracted: read-only by its modes, executable bits kept
+        assert os.stat(tool).st_mode & 0o777 == 0o555
     assert int(os.stat(mounted / "README.txt").st_mtime) == MTIME
     info = hdiutil("info").stdout
     assert f"image-path      : {image}" in info and f"/Volumes/{volume_name}" in info
@@ -218,7 +251,7 @@ def check_attached(hdiutil, image, volume_name, source):
 
 
 @needs_xorriso
-def test_attach_reads_xorriso_hfsplus(hdiutil, xorriso_image, source):
+def test_attach_reads_xorriso_hfsplus(mount_mode, hdiutil, xorriso_image, source):
     p = hdiutil("imageinfo", "-plist", xorriso_image)
     info = plistlib.loads(p.stdout.encode())
     assert info["partitions"]["partition-scheme"] == "Apple"
@@ -230,7 +263,8 @@ def test_attach_reads_xorriso_hfsplus(hdiutil, xorriso_image, source):
 @needs_xorriso
 @needs_dpp
 @pytest.mark.parametrize("compression", ["raw", "zlib", "bzip2", "lzfse"])
-def test_attach_reads_dpp_built_udif(hdiutil, xorriso_image, source, tmp_path, compression):
+def test_attach_reads_dpp_built_udif(mount_mode, hdiutil, xorriso_image, source, tmp_path,
+                                     compression):
     """dpp-py's DmgBuilder wraps xorriso's disk in a UDIF of the given chunk compression."""
     import dpp
 
@@ -335,7 +369,8 @@ def test_usage_and_errors(hdiutil, source, tmp_path):
                                            "directory\n")
 
 
-def test_attach_names_a_second_volume_like_disk_arbitration(hdiutil, source, tmp_path):
+def test_attach_names_a_second_volume_like_disk_arbitration(mount_mode, hdiutil, source,
+                                                            tmp_path):
     out = tmp_path / "x.dmg"
     hdiutil("create", "-srcfolder", source, "-volname", "Same", out)
     first = hdiutil("attach", out).stdout

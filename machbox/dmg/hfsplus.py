@@ -140,6 +140,24 @@ class Volume:
             if not left:
                 break
 
+    def read_range(self, fork: Fork, cnid: int, offset: int, size: int) -> bytes:
+        """``size`` bytes of the fork from ``offset`` (fewer at its end), for random reads."""
+        size = max(0, min(size, fork.size - offset))
+        out = bytearray()
+        base = 0
+        for start, count in self.fork_extents(fork, cnid):
+            length = count * self.block_size
+            if size and offset < base + length:
+                skip = offset - base
+                piece = min(size, length - skip)
+                out += self._read_disk(self.offset + start * self.block_size + skip, piece)
+                offset += piece
+                size -= piece
+            base += length
+            if not size:
+                break
+        return bytes(out)
+
     def read_all(self, fork: Fork, cnid: int, fork_type: int = 0) -> bytes:
         return b"".join(self.read_fork(fork, cnid, fork_type))
 

@@ -102,6 +102,11 @@ class Disk:
     def close(self) -> None:
         self._file.close()
 
+    def reopen(self) -> None:
+        """A file of its own (after a fork, so that offsets are not shared)."""
+        self._file.close()
+        self._file = open(self.path, "rb")
+
     def __enter__(self):
         return self
 

@@ -385,10 +385,10 @@ def attach(opts: Options) -> int:
                     "mount-point" in e for e in entities) else None
                 mount_point = mount_point or _mount_point(root, volume.name, images)
                 host = _host_path(root, mount_point)
-                method = mount.mount(volume, host, progress=sys.stderr.isatty() and
-                                     "-quiet" not in opts.flags)
+                method, server = mount.mount(volume, host, progress=sys.stderr.isatty() and
+                                             "-quiet" not in opts.flags, reopen=disk.reopen)
                 entity.update({"mount-point": mount_point, "volume-kind": "hfs",
-                               "host-path": host, "method": method})
+                               "host-path": host, "method": method, "server-pid": server})
             entities.append(entity)
         if not any("mount-point" in e for e in entities):
             raise Failure("image not recognized" if disk.trailer is None
@@ -412,7 +412,7 @@ def _host_path(root: str, mount_point: str) -> str:
 
 
 def _public(entity: dict) -> dict:
-    return {k: v for k, v in entity.items() if k not in ("host-path", "method")}
+    return {k: v for k, v in entity.items() if k not in ("host-path", "method", "server-pid")}
 
 
 def _device_line(entity: dict) -> str:
@@ -432,7 +432,7 @@ def detach(opts: Options) -> int:
     for entity in image["system-entities"]:
         if "host-path" in entity:
             mount.unmount(entity["host-path"], entity.get("method", "extracted"),
-                          force="-force" in opts.flags)
+                          force="-force" in opts.flags, pid=entity.get("server-pid", 0))
     images.remove(image)
     save_registry(images)
     sys.stdout.write(f"\"disk{image['disk']}\" ejected.\n")

@@ -27,10 +27,12 @@ need_lldb=""
 command -v lldb >/dev/null 2>&1 || need_lldb=yes
 [ -n "$need_lldb" ] && missing_libs="$missing_libs lldb"
 # hdiutil's test oracles (optional: only the disk image tests use them): 7-Zip and dmg2img
-# read the DMGs machbox writes, xorriso writes HFS+ images machbox reads; libfuse2 lets
+# read the DMGs machbox writes, xorriso writes HFS+ images and apfsprogs' mkapfs APFS ones
+# that machbox reads; libfuse2 lets
 # hdiutil attach mount through FUSE (fusepy) instead of extracting
-for tool in 7zz:7zip dmg2img:dmg2img xorriso:xorriso; do
-    command -v "${tool%%:*}" >/dev/null 2>&1 || missing_libs="$missing_libs ${tool#*:}"
+for tool in 7zz:7zip dmg2img:dmg2img xorriso:xorriso mkapfs:apfsprogs; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${tool%%:*}" ] ||
+        missing_libs="$missing_libs ${tool#*:}"
 done
 has_lib libfuse.so.2 || missing_libs="$missing_libs libfuse2"
 # the CA store Security's trust settings are answered from
@@ -42,7 +44,7 @@ need_ca=""
 # install it, machbox still works and says so
 required=""
 for lib in $missing_libs; do
-    case "$lib" in libicuuc.so.N|libcrypto.so.3|ca-bundle|gdb|lldb|7zip|dmg2img|xorriso|libfuse2) ;;
+    case "$lib" in libicuuc.so.N|libcrypto.so.3|ca-bundle|gdb|lldb|7zip|dmg2img|xorriso|apfsprogs|libfuse2) ;;
         *) required="$required $lib" ;; esac
 done
 optional_only() {
@@ -95,7 +97,7 @@ packages="libc++1-$v libc++abi1-$v libunwind-$v zlib1g"
 [ -n "$need_gdb" ] && packages="$packages gdb"
 [ -n "$need_lldb" ] && packages="$packages lldb"
 optional_tools=""
-for tool in 7zip dmg2img xorriso libfuse2; do
+for tool in 7zip dmg2img xorriso apfsprogs libfuse2; do
     case " $missing_libs " in *" $tool "*) optional_tools="$optional_tools $tool" ;; esac
 done
 if [ -n "$need_ssl" ]; then
@@ -121,7 +123,7 @@ for tool in $optional_tools; do
     } || echo "machbox: note: not installed (optional): $tool" >&2
 done
 for lib in $missing_libs; do
-    case "$lib" in 7zip|dmg2img|xorriso|libfuse2) continue ;; esac
+    case "$lib" in 7zip|dmg2img|xorriso|apfsprogs|libfuse2) continue ;; esac
     [ "$lib" = libicuuc.so.N ] && continue  # optional: without it libicucore calls stop
     [ "$lib" = ca-bundle ] && continue
     [ "$lib" = gdb ] && continue

@@ -27,6 +27,10 @@ needs_xorriso = pytest.mark.skipif(shutil.which("xorriso") is None, reason="xorr
                                    "installed (issue 8: scripts/setup-host.sh installs it)")
 needs_dmg2img = pytest.mark.skipif(shutil.which("dmg2img") is None, reason="dmg2img not "
                                    "installed (issue 8: scripts/setup-host.sh installs it)")
+MKAPFS = shutil.which("mkapfs") or (os.access("/usr/sbin/mkapfs", os.X_OK) and
+                                     "/usr/sbin/mkapfs") or None
+needs_mkapfs = pytest.mark.skipif(MKAPFS is None, reason="mkapfs not installed (issue 8: "
+                                  "scripts/setup-host.sh installs apfsprogs)")
 MTIME = 1_600_000_000
 SECTOR = 512
 
@@ -278,6 +282,39 @@ def test_attach_reads_dpp_built_udif(mount_mode, hdiutil, xorriso_image, source,
     verify = hdiutil("verify", dmg)
     assert verify.stdout.endswith(f"checksum of \"{dmg.name}\" is VALID\n")
     check_attached(hdiutil, dmg, "XVol", source)
+
+
+@needs_mkapfs
+def test_attach_reads_mkapfs_container(mount_mode, hdiutil, tmp_path):
+    """Recorded command: mkapfs -L "Empty APFS" apfs.img (a 600 MB sparse file; mkapfs refuses
+    small containers). apfsprogs has no tool that adds files, so the volume is empty: this
+    covers the checkpoint, object maps, volume superblock and file-system tree root."""
+    image = tmp_path / "apfs.img"
+    with open(image, "wb") as f:
+        f.truncate(600 << 20)
+    p = subprocess.run([MKAPFS, "-L", "Empty APFS", str(image)], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    info = plistlib.loads(hdiutil("imageinfo", "-plist", image).stdout.encode())
+    assert info["partitions"]["partitions"][0]["partition-filesystems"] == {
+        "APFS": "Empty APFS"}
+    dmg = tmp_path / "apfs.dmg"
+    hdiutil("convert", image, "-format", "UDZO", "-o", dmg)
+    if SEVEN_ZIP:
+        assert "Everything is Ok" in seven_zip("t", "-tdmg", dmg).stdout
+    for source in (image, dmg):
+        p = hdiutil("attach", "-plist", source)
+        entity = plistlib.loads(p.stdout.encode())["system-entities"][0]
+        assert (entity["mount-point"], entity["volume-kind"]) == ("/Volumes/Empty APFS", "apfs")
+        mounted = hdiutil.prefix / "Volumes" / "Empty APFS"
+        assert sorted(os.listdir(mounted)) == ([] if hdiutil.mode == "fuse"
+                                               else [".machbox-attached"])
+        if _has("dpp"):  # dpp-py's APFS reader agrees: an empty root
+            import dpp
+
+            with dpp.ApfsVolume.open(str(image)) as volume:
+                assert list(volume.list_directory("/")) == []
+        hdiutil("detach", "/Volumes/Empty APFS")
 
 
 @pytest.mark.parametrize("src_fmt,dst_fmt", [("UDZO", "UDBZ"), ("UDBZ", "UDRO"),

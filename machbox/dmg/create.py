@@ -75,7 +75,8 @@ def convert(src: str, out: str, fmt: str, progress=None) -> None:
             runs = [(b.name, b.sector, b.count) for b in sorted(disk.blocks,
                                                                  key=lambda b: b.sector)]
         else:
-            runs = [("whole disk (Apple_HFS : 0)", 0, disk.size // SECTOR)]
+            kind = partitions.read_map(disk.read, disk.size).partitions[0].type
+            runs = [(f"whole disk ({kind} : 0)", 0, disk.size // SECTOR)]
 
         def reader(first: int):
             return lambda offset, size: disk.read(first * SECTOR + offset, size)

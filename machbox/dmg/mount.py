@@ -22,7 +22,7 @@ import sys
 import time
 
 from machbox.dmg import ImageError
-from machbox.dmg.hfsplus import Volume
+from machbox.dmg.hfsplus import Volume  # or apfs.Volume: the same interface
 
 MARKER = ".machbox-attached"
 BAR_WIDTH = 40

@@ -24,7 +24,7 @@ import plistlib
 import sys
 import zlib
 
-from machbox.dmg import ImageError, codecs, hfsplus, partitions, udif
+from machbox.dmg import ImageError, codecs, filesystems, partitions, udif
 
 EXIT_FAILED = 1
 FRAMEWORK_VERSION = "671.100.2"
@@ -210,16 +210,16 @@ def _partition_info(disk: udif.Disk, pmap: partitions.Map) -> list[dict]:
             entry["partition-number"] = number
         name = _volume_name(disk, part)
         if name is not None:
-            entry["partition-filesystems"] = {"HFS+": name}
+            entry["partition-filesystems"] = {filesystems.display_name(part.type): name}
         out.append(entry)
     return out
 
 
 def _volume_name(disk: udif.Disk, part: partitions.Partition) -> str | None:
-    if part.type != "Apple_HFS":
+    if not filesystems.mountable(part.type):
         return None
     try:
-        return hfsplus.Volume(disk.read, part.offset, part.size).name
+        return filesystems.open_volume(disk.read, part.type, part.offset, part.size).name
     except ImageError:
         return None
 
@@ -378,16 +378,17 @@ def attach(opts: Options) -> int:
         for index, part in enumerate(pmap.partitions, 1):
             dev = f"/dev/disk{number}s{index}" if pmap.scheme != "none" else f"/dev/disk{number}"
             entity = {"dev-entry": dev, "content-hint": part.type,
-                      "potentially-mountable": part.type == "Apple_HFS"}
-            if part.type == "Apple_HFS":
-                volume = hfsplus.Volume(disk.read, part.offset, part.size)
+                      "potentially-mountable": filesystems.mountable(part.type)}
+            if filesystems.mountable(part.type):
+                volume = filesystems.open_volume(disk.read, part.type, part.offset, part.size)
                 mount_point = opts.values.get("-mountpoint") if not any(
                     "mount-point" in e for e in entities) else None
                 mount_point = mount_point or _mount_point(root, volume.name, images)
                 host = _host_path(root, mount_point)
                 method, server = mount.mount(volume, host, progress=sys.stderr.isatty() and
                                              "-quiet" not in opts.flags, reopen=disk.reopen)
-                entity.update({"mount-point": mount_point, "volume-kind": "hfs",
+                entity.update({"mount-point": mount_point,
+                               "volume-kind": filesystems.volume_kind(part.type),
                                "host-path": host, "method": method, "server-pid": server})
             entities.append(entity)
         if not any("mount-point" in e for e in entities):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from machbox.dmg import ImageError
+from machbox.dmg import ImageError, hfsplus
 from machbox.dmg.hfsplus import Entry
 
 OBJ = struct.Struct("<QQQII")
@@ -225,13 +225,7 @@ class Volume:
             kids = [k for k in kids if k.name != "private-dir"]
         return sorted(kids, key=lambda e: e.name)
 
-    def walk(self, entry: Entry | None = None, path: str = ""):
-        entry = entry or self.root
-        for kid in self.visible_children(entry):
-            sub = f"{path}/{kid.name}" if path else kid.name
-            yield sub, kid
-            if kid.is_dir:
-                yield from self.walk(kid, sub)
+    walk = hfsplus.Volume.walk   # (path, entry) for every visible entry, parents first
 
     def read_range(self, stream: Stream, cnid: int, offset: int, size: int) -> bytes:
         size = max(0, min(size, stream.size - offset))

@@ -281,14 +281,8 @@ def create(opts: Options) -> int:
     out = _target(opts.one("target image"), "-ov" in opts.flags)
     volname = opts.values.get("-volname") or os.path.basename(os.path.abspath(src))
     fmt = opts.values.get("-format", "UDZO")
-    try:
-        make.create_from_folder(src, out, volname, fmt, opts.values.get("-layout", "GPTSPUD"))
-    except BaseException:
-        if os.path.exists(out):
-            os.unlink(out)
-        raise
-    sys.stdout.write(f"created: {os.path.abspath(out)}\n")
-    return 0
+    return _write(out, make.create_from_folder, src, out, volname, fmt,
+                  opts.values.get("-layout", "GPTSPUD"))
 
 
 def convert(opts: Options) -> int:
@@ -300,8 +294,13 @@ def convert(opts: Options) -> int:
     with open_image(src):
         pass
     out = _target(opts.values["-o"], "-ov" in opts.flags)
+    return _write(out, make.convert, src, out, opts.values["-format"])
+
+
+def _write(out: str, maker, *args) -> int:
+    """Runs ``maker``; a failed or interrupted write leaves no half image behind."""
     try:
-        make.convert(src, out, opts.values["-format"])
+        maker(*args)
     except BaseException:
         if os.path.exists(out):
             os.unlink(out)

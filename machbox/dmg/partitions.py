@@ -41,6 +41,7 @@ class Partition:
     type: str      # Apple_HFS, Apple_APFS, ...
     offset: int    # bytes from the start of the disk
     size: int      # bytes
+    guid: str = ""  # a GPT partition's type GUID, which `hdiutil info` shows
 
 
 @dataclass
@@ -94,9 +95,11 @@ def _read_gpt(read, header: bytes) -> list[Partition]:
         type_guid, _, first, last, _, name = GPT_ENTRY.unpack_from(table, i * entry_size)
         if type_guid == bytes(16):
             continue
-        kind = GPT_TYPES.get(uuid.UUID(bytes_le=type_guid), "Unknown")
+        guid = str(uuid.UUID(bytes_le=type_guid)).upper()
+        kind = GPT_TYPES.get(uuid.UUID(guid), guid)
         label = name.decode("utf-16-le", "replace").split("\0")[0]
-        parts.append(Partition(i, label, kind, first * SECTOR, (last - first + 1) * SECTOR))
+        parts.append(Partition(i, label, kind, first * SECTOR, (last - first + 1) * SECTOR,
+                               guid))
     return parts
 
 

@@ -27,7 +27,8 @@ import zlib
 from machbox.dmg import ImageError, codecs, filesystems, partitions, udif
 
 EXIT_FAILED = 1
-FRAMEWORK_VERSION = "671.100.2"
+FRAMEWORK_VERSION = "683.160.3"   # DiskImages of macOS 15
+ICON_PATH = "/System/Library/PrivateFrameworks/DiskImages.framework/Resources/CDiskImage.icns"
 REGISTRY = "private/var/db/hdiutil-attached.plist"
 FIRST_DISK = 4                    # disk0..3 are a Mac's own
 USAGE = """Usage: hdiutil <verb> <options>
@@ -143,12 +144,13 @@ def verify(opts: Options) -> int:
         def report(name, block, crc, good):
             if quiet:
                 return
+            # hdiutil's own shape: the name right-aligned in (and cut to) 36 columns
             sys.stdout.write(f"Checksumming {name}\u2026\n")
             word = "verified" if good else "checksum mismatch"
-            sys.stdout.write(f"{name}: {word}   CRC32 ${crc:08X}\n")
+            sys.stdout.write(f"{name[:36]:>36}: {word}   CRC32 ${crc:08X}\n")
 
         ok = checksum_blocks(disk, report)
-        name = os.path.basename(path)
+        name = path  # as typed, as hdiutil names it
         if not ok:
             raise Failure(f"checksum of \"{name}\" is INVALID")
         if not quiet:
@@ -378,6 +380,8 @@ def attach(opts: Options) -> int:
             dev = f"/dev/disk{number}s{index}" if pmap.scheme != "none" else f"/dev/disk{number}"
             entity = {"dev-entry": dev, "content-hint": part.type,
                       "potentially-mountable": filesystems.mountable(part.type)}
+            if part.guid:
+                entity["content-guid"] = part.guid
             if filesystems.mountable(part.type):
                 volume = filesystems.open_volume(disk.read, part.type, part.offset, part.size)
                 mount_point = opts.values.get("-mountpoint") if not any(
@@ -394,6 +398,7 @@ def attach(opts: Options) -> int:
             raise Failure("image not recognized" if disk.trailer is None
                           else "no mountable file systems")
         images.append({"image-path": path, "disk": number, "pid": os.getpid(),
+                       "sectors": disk.size // udif.SECTOR,
                        "format": disk.format, "system-entities": entities})
         save_registry(images)
     if "-plist" in opts.flags:
@@ -412,12 +417,15 @@ def _host_path(root: str, mount_point: str) -> str:
 
 
 def _public(entity: dict) -> dict:
-    return {k: v for k, v in entity.items() if k not in ("host-path", "method", "server-pid")}
+    return {k: v for k, v in entity.items() if k not in ("host-path", "method", "server-pid",
+                                                         "content-guid")}
 
 
 def _device_line(entity: dict) -> str:
-    return (f"{entity['dev-entry']:<20}\t{entity['content-hint']:<32}\t"
-            f"{entity.get('mount-point', '')}\n")
+    """attach's line: the device padded to 20 columns, the content to 31, the mount point."""
+    if "mount-point" not in entity:
+        return f"{entity['dev-entry']:<20}\t{entity['content-hint']}\n"
+    return f"{entity['dev-entry']:<20}\t{entity['content-hint']:<31}\t{entity['mount-point']}\n"
 
 
 def detach(opts: Options) -> int:
@@ -464,16 +472,24 @@ def info(opts: Options) -> int:
                    for img in images]}
         sys.stdout.write(plistlib.dumps(doc).decode())
         return 0
-    out = [f"framework       : {FRAMEWORK_VERSION}\n", f"driver          : {FRAMEWORK_VERSION}\n"]
+    # the shape of macOS 15's `hdiutil info` (DiskImages 683): "key : value" lines, then a
+    # tab-separated line per device, GPT partitions named by their type GUID
+    out = [f"framework       : {FRAMEWORK_VERSION}\n", f"driver          : {FRAMEWORK_VERSION}\n",
+           f"images          : {len(images)}\n"]
     for img in images:
         out.append("=" * 48 + "\n")
-        out += [f"image-path      : {img['image-path']}\n", "shadow-path     : <none>\n",
-                f"image-type      : {_image_type(img)}\n", "system-image    : TRUE\n",
-                "blocksize       : 512\n", "writeable       : FALSE\n",
-                "autodiskmount   : TRUE\n", "removable       : TRUE\n",
-                "image-encrypted : false\n", f"mounting user   : {_user()}\n",
-                "mounting mode   : <unknown>\n", f"process ID      : {img.get('pid', 0)}\n"]
-        out += [_device_line(e) for e in img["system-entities"]]
+        fields = [("image-path", img["image-path"]), ("image-alias", img["image-path"]),
+                  ("shadow-path", "<none>"), ("icon-path", ICON_PATH),
+                  ("image-type", _image_type(img)), ("system-image", "false"),
+                  ("blockcount", img.get("sectors", 0)), ("blocksize", 512),
+                  ("writeable", "false"), ("autodiskmount", "TRUE"), ("removable", "TRUE"),
+                  ("image-encrypted", "false"), ("mounting user", _user()),
+                  ("mounting mode", "<unknown>"), ("process ID", img.get("pid", 0)),
+                  ("framework name", "DiskImages")]
+        out += [f"{key:<16}: {value}\n" for key, value in fields]
+        for e in img["system-entities"]:
+            hint = e.get("content-guid") or e["content-hint"]
+            out.append(f"{e['dev-entry']}\t{hint}\t{e.get('mount-point', '')}\n")
     sys.stdout.write("".join(out))
     return 0
 

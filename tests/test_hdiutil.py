@@ -430,6 +430,37 @@ def test_attach_names_a_second_volume_like_disk_arbitration(mount_mode, hdiutil,
     assert not (hdiutil.prefix / "Volumes" / "Same").exists()
 
 
+def test_extraction_shows_progress_on_a_terminal(machbox_cmd, source, tmp_path):
+    import pty
+
+    env = dict(os.environ, MACHBOX_PREFIX=str(tmp_path / "prefix"), MACHBOX_HDIUTIL_FUSE="0")
+    image = tmp_path / "x.dmg"
+    subprocess.run(machbox_cmd + ["tool", "hdiutil", "create", "-srcfolder", str(source),
+                                  str(image)], check=True, capture_output=True, env=env)
+    master, slave = pty.openpty()
+    p = subprocess.Popen(machbox_cmd + ["tool", "hdiutil", "attach", str(image)], env=env,
+                         stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    out, _ = p.communicate(timeout=120)
+    assert p.returncode == 0
+    assert b"\rAttaching Payload [" in shown and shown.rstrip().endswith(b"] 100%"), shown
+    assert out.decode().endswith("\t/Volumes/Payload\n")
+    # not on a terminal: no bar (the other attach tests capture stderr and see none)
+    quiet = subprocess.run(machbox_cmd + ["tool", "hdiutil", "attach", str(image)], env=env,
+                           capture_output=True, text=True)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
 def test_prefix_has_hdiutil(hdiutil, tmp_path):
     hdiutil("info")
     script = hdiutil.prefix / "usr" / "bin" / "hdiutil"

@@ -43,6 +43,7 @@ class Progress:
             sys.stderr.flush()
 
     def finish(self) -> None:
+        self.advance(self.total - self.done)
         sys.stderr.write("\n")
 
 
@@ -80,7 +81,7 @@ def unmount(target: str, method: str, force: bool = False, pid: int = 0) -> None
 def extract(volume: Volume, target: str, progress: bool = False) -> None:
     entries = list(volume.walk())
     total = sum(volume.resolve(e).data.size for _, e in entries
-                if not e.is_dir and volume.resolve(e).data)
+                if stat.S_ISREG(volume.resolve(e).mode) and volume.resolve(e).data)
     bar = Progress(total, f"Attaching {volume.name}") if progress else None
     folders = []
     for path, entry in entries:

@@ -42,22 +42,23 @@ def _lzfse():
 def decompress(kind: int, data: bytes, size: int) -> bytes:
     """The ``size`` bytes a chunk of type ``kind`` holds."""
     try:
+        # at most ``size`` bytes out of the decoders: a chunk cannot inflate past its sectors
         if kind == RAW:
             out = data
         elif kind == ZLIB:
-            out = zlib.decompress(data)
+            out = zlib.decompressobj().decompress(data, size)
         elif kind == BZIP2:
-            out = bz2.decompress(data)
+            out = bz2.BZ2Decompressor().decompress(data, size)
         elif kind == LZFSE:
             out = _lzfse().decompress(data)
         elif kind == ADC:
             out = adc_decompress(data, size)
         elif kind == LZMA:
             import lzma
-            out = lzma.decompress(data)
+            out = lzma.LZMADecompressor().decompress(data, size)
         else:
             raise ImageError(f"unknown chunk type 0x{kind:08x}")
-    except (zlib.error, OSError, ValueError, EOFError) as e:
+    except (zlib.error, OSError, ValueError, EOFError, MemoryError) as e:
         raise ImageError(f"{NAMES.get(kind, hex(kind))} chunk does not decompress: {e}") from None
     if len(out) < size:
         raise ImageError(f"{NAMES[kind]} chunk holds {len(out)} bytes, {size} expected")

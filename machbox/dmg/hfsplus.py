@@ -29,6 +29,7 @@ HFS_EPOCH = 2082844800      # seconds from 1904-01-01 to 1970-01-01
 LEAF, INDEX, HEADER_NODE = -1, 0, 1
 FOLDER_RECORD, FILE_RECORD = 1, 2
 ROOT_PARENT, ROOT_FOLDER = 1, 2
+CATALOG_CNID = 4
 HIDDEN_NAMES = {"\0\0\0\0HFS+ Private Data", ".HFS+ Private Directory Data\r", ".journal",
                 ".journal_info_block"}
 HARDLINK_TYPE, HARDLINK_CREATOR = b"hlnk", b"hfs+"
@@ -165,7 +166,7 @@ class Volume:
         if self._overflow is None:
             self._overflow = {}
             if self.extents_fork.size:
-                data = self._read_system_file(self.extents_fork)
+                data = self._read_system_file(self.extents_fork, 0)
                 for key, rec in _leaf_records(data):
                     if len(key) < 10:
                         continue
@@ -174,18 +175,21 @@ class Volume:
                     self._overflow[(cnid, fork_type, start)] = [(s, n) for s, n in runs if n]
         return self._overflow
 
-    def _read_system_file(self, fork: Fork) -> bytes:
+    def _read_system_file(self, fork: Fork, cnid: int) -> bytes:
+        """A B-tree file whole; the catalog may continue in the overflow file (cnid given),
+        the extents file itself may not (cnid 0)."""
+        extents = self.fork_extents(fork, cnid) if cnid else fork.extents
         out = bytearray()
-        for start, count in fork.extents:
+        for start, count in extents:
             out += self._read_disk(self.offset + start * self.block_size, count * self.block_size)
         if len(out) < fork.size:
-            raise ImageError("HFS+ system file extends into the overflow file (unsupported)")
+            raise ImageError("HFS+ extents file is longer than its extents")
         return bytes(out[:fork.size])
 
     # ---- catalog ----------------------------------------------------------------------
 
     def _load_catalog(self) -> None:
-        data = self._read_system_file(self.catalog_fork)
+        data = self._read_system_file(self.catalog_fork, CATALOG_CNID)
         for key, rec in _leaf_records(data):
             if len(key) < 6 or len(rec) < 2:
                 continue

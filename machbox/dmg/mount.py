@@ -200,18 +200,24 @@ def _unmount_fuse(target: str, pid: int) -> None:
                                  f"{os.strerror(ctypes.get_errno())}")
     if pid:
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
+        while time.monotonic() < deadline and _running(pid):
             time.sleep(0.02)
-        else:
+        if _running(pid):
             os.kill(pid, signal.SIGTERM)
     try:
         os.rmdir(target)
     except OSError:
         pass
+
+
+def _running(pid: int) -> bool:
+    """Whether the server still runs: gone, or a zombie nobody reaps (its parent, the attach,
+    has exited and a container's init may not reap), is not running."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _make_operations():

@@ -29,6 +29,8 @@ FLAG_FLATTENED = 1
 VARIANT_DEVICE = 1
 CHUNK_SECTORS = 2048          # 1 MiB per chunk, as hdiutil writes
 BLKX_ATTRIBUTES = "0x0050"
+ZERO_KINDS = (codecs.ZERO_FILL, codecs.IGNORE)
+MAX_COMPRESSED_CHUNK = 64 << 20   # hdiutil writes 1 MiB; other writers a partition at once
 
 # -format NAME -> (chunk type for data, description for imageinfo)
 FORMATS = {
@@ -139,26 +141,42 @@ class Disk:
             chunk = self._chunks[i] if i >= 0 else None
             if chunk is None or sector >= chunk.sector + chunk.count:
                 raise ImageError(f"sector {sector} is in no chunk of the image")
-            data = self._chunk_data(i, chunk)
             start = offset - chunk.sector * SECTOR
-            piece = data[start:start + size]
+            piece = self._piece(i, chunk, start, min(size, chunk.count * SECTOR - start))
             out += piece
             offset += len(piece)
             size -= len(piece)
         return bytes(out)
 
-    def _chunk_data(self, index: int, chunk: Chunk) -> bytes:
+    def _piece(self, index: int, chunk: Chunk, start: int, size: int) -> bytes:
+        """``size`` bytes from ``start`` within a chunk. Zero and raw chunks are read as
+        needed (free space can be gigabytes in one chunk); compressed ones are decoded
+        whole (hdiutil's are at most 1 MiB) and cached."""
+        if chunk.kind in ZERO_KINDS:
+            return bytes(size)
+        if chunk.kind == codecs.RAW:
+            if size > chunk.length - start:
+                raise ImageError("raw chunk is shorter than the sectors it maps")
+            self._file.seek(chunk.offset + start)
+            data = self._file.read(size)
+            if len(data) != size:
+                raise ImageError("image is truncated: a chunk runs past the end of the file")
+            return data
         data = self._cache.get(index)
         if data is None:
             data = self.chunk_bytes(chunk)
             if len(self._cache) > 64:
                 self._cache.clear()
             self._cache[index] = data
-        return data
+        return data[start:start + size]
 
     def chunk_bytes(self, chunk: Chunk) -> bytes:
         size = chunk.count * SECTOR
-        if chunk.kind in (codecs.ZERO_FILL, codecs.IGNORE):
+        if chunk.kind not in ZERO_KINDS and chunk.kind != codecs.RAW and \
+                size > MAX_COMPRESSED_CHUNK:
+            raise ImageError(f"a {codecs.NAMES[chunk.kind]} chunk of {chunk.count} sectors "
+                             "(too large to be one of hdiutil's)")
+        if chunk.kind in ZERO_KINDS:
             return bytes(size)
         self._file.seek(chunk.offset)
         stored = self._file.read(chunk.length)
@@ -167,10 +185,16 @@ class Disk:
         return codecs.decompress(chunk.kind, stored, size)
 
     def block_bytes(self, block: Block):
-        """The uncompressed sectors of ``block`` its checksum covers, chunk by chunk: all but
-        the "ignore" chunks (free space, which no checksum covers)."""
+        """The uncompressed sectors of ``block`` its checksum covers, 1 MiB at most at a time:
+        all but the "ignore" chunks (free space, which no checksum covers)."""
         for chunk in block.chunks:
-            if chunk.count and chunk.kind != codecs.IGNORE:
+            if not chunk.count or chunk.kind == codecs.IGNORE:
+                continue
+            if chunk.kind in ZERO_KINDS or chunk.kind == codecs.RAW:
+                for start in range(0, chunk.count * SECTOR, 1 << 20):
+                    yield self._piece(-1, chunk, start, min(1 << 20,
+                                                            chunk.count * SECTOR - start))
+            else:
                 yield self.chunk_bytes(chunk)
 
 

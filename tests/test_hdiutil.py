@@ -461,6 +461,28 @@ def test_extraction_shows_progress_on_a_terminal(machbox_cmd, source, tmp_path):
     assert quiet.returncode == 0 and quiet.stderr == ""
 
 
+def test_attach_options(hdiutil, source, tmp_path):
+    image = tmp_path / "x.dmg"
+    hdiutil("create", "-srcfolder", source, "-volname", "Opt", image)
+    p = hdiutil("attach", "-nomount", "-nobrowse", image)   # devices only
+    assert p.stdout.splitlines()[1].split() == ["/dev/disk4s1", "Apple_HFS"]
+    assert not (hdiutil.prefix / "Volumes" / "Opt").exists()
+    hdiutil("detach", "disk4")
+    here = tmp_path / "mnt"
+    p = hdiutil("attach", "-mountpoint", here, image)
+    assert p.stdout.rstrip().endswith(f"\t{here}") and (here / "README.txt").is_file()
+    roots = tmp_path / "roots"
+    roots.mkdir()
+    p = hdiutil("attach", "-mountroot", roots, image)
+    assert p.stdout.rstrip().endswith(f"\t{roots}/Opt") and (roots / "Opt" / "empty").exists()
+    hdiutil("detach", here)
+    hdiutil("detach", roots / "Opt")
+    assert not here.exists() and not (roots / "Opt").exists()
+    p = hdiutil("attach", "-frobnicate", image, check=False)
+    assert (p.returncode, p.stderr) == (1, "hdiutil: attach failed - unknown option "
+                                           "-frobnicate\n")
+
+
 def test_prefix_has_hdiutil(hdiutil, tmp_path):
     hdiutil("info")
     script = hdiutil.prefix / "usr" / "bin" / "hdiutil"

@@ -43,15 +43,31 @@ class Failure(Exception):
     """A verb failed; the message is the reason hdiutil prints."""
 
 
-VALUED = frozenset({"-srcfolder", "-volname", "-format", "-fs", "-layout", "-o", "-mountpoint",
-                    "-mountroot", "-size", "-imagekey", "-srcimagekey", "-tgtimagekey", "-type"})
+COMMON_FLAGS = {"-quiet", "-verbose", "-debug", "-plist", "-puppetstrings"}
+# per verb: (flags, options taking a value); a flag listed but not acted on is accepted as
+# hdiutil accepts it, with no effect here (-nobrowse: no Finder to hide the volume from)
+VERB_OPTIONS = {
+    "attach": ({"-noverify", "-verify", "-nobrowse", "-browse", "-readonly", "-noautoopen",
+                "-autoopen", "-noautofsck", "-autofsck", "-nomount", "-ignorebadchecksums",
+                "-noidme", "-idme"},
+               {"-mountpoint", "-mountroot", "-imagekey", "-owners", "-mount"}),
+    "detach": ({"-force"}, set()),
+    "info": (set(), set()),
+    "imageinfo": ({"-format", "-checksum"}, {"-imagekey"}),
+    "verify": (set(), {"-imagekey"}),
+    "create": ({"-ov", "-nospotlight", "-spotlight", "-anyowners", "-noanyowners",
+                "-skipunreadable", "-crossdev", "-nocrossdev", "-scrub", "-noscrub"},
+               {"-srcfolder", "-volname", "-format", "-fs", "-layout", "-size", "-imagekey",
+                "-fsargs", "-uid", "-gid", "-mode", "-type"}),
+    "convert": ({"-ov"}, {"-format", "-o", "-imagekey", "-srcimagekey", "-tgtimagekey"}),
+}
 
 
 class Options:
     """Verb arguments: flags, valued options and the positional ones, in hdiutil's syntax
     (single dash, long names; ``-o`` and ``-format`` take a value)."""
 
-    def __init__(self, args: list[str], valued: set[str] | frozenset[str] = VALUED):
+    def __init__(self, args: list[str], flags: set[str], valued: set[str]):
         self.flags: set[str] = set()
         self.values: dict[str, str] = {}
         self.positional: list[str] = []
@@ -65,6 +81,8 @@ class Options:
                 i += 2
                 continue
             if arg.startswith("-") and len(arg) > 1:
+                if arg not in flags and arg not in COMMON_FLAGS:
+                    raise Failure(f"unknown option {arg}")
                 self.flags.add(arg)
             else:
                 self.positional.append(arg)
@@ -86,9 +104,8 @@ def main(args: list[str]) -> int:
         sys.stderr.write(f"hdiutil: unknown verb \"{verb}\"\n{USAGE}")
         return EXIT_FAILED
     try:
-        # imageinfo's -format is a flag (print the format), not create's -format NAME
-        valued = VALUED - {"-format"} if verb == "imageinfo" else VALUED
-        return handler(Options(rest, valued))
+        flags, valued = VERB_OPTIONS[VERB_NAMES.get(verb, verb)]
+        return handler(Options(rest, flags, valued))
     except (Failure, ImageError) as e:
         sys.stderr.write(f"hdiutil: {VERB_NAMES.get(verb, verb)} failed - {e}\n")
     except OSError as e:
@@ -348,26 +365,29 @@ def _free_disk_number(images: list[dict]) -> int:
     return n
 
 
-def _mount_point(root: str, name: str, images: list[dict]) -> str:
-    """/Volumes/NAME, or NAME 1, NAME 2... when taken, as Disk Arbitration names them."""
+def _mount_point(base: str, name: str, images: list[dict], entities: list[dict]) -> str:
+    """BASE/NAME, or NAME 1, NAME 2... when taken, as Disk Arbitration names them; BASE is
+    /Volumes (in the prefix) or a -mountroot directory."""
     taken = {e.get("mount-point") for img in images for e in img.get("system-entities", [])}
+    taken |= {e.get("mount-point") for e in entities}
+    in_prefix = base == "/Volumes"
+    root = prefix_root() if in_prefix else ""
     safe = name.replace("/", ":") or "Untitled"
-    candidate, n = f"/Volumes/{safe}", 0
-    while candidate in taken or os.path.lexists(os.path.join(root, candidate[1:])):
+    candidate, n = f"{base}/{safe}", 0
+    while candidate in taken or os.path.lexists(root + candidate if in_prefix else candidate):
         n += 1
-        candidate = f"/Volumes/{safe} {n}"
+        candidate = f"{base}/{safe} {n}"
     return candidate
 
 
 # ---- attach / detach / info ----------------------------------------------------------------
 
 def attach(opts: Options) -> int:
-    from machbox.dmg import mount
-
     path = os.path.abspath(opts.one("image"))
     root = prefix_root()
     with open_image(path) as disk:
-        if disk.trailer and "-noverify" not in opts.flags and not checksum_blocks(disk):
+        if disk.trailer and not {"-noverify", "-ignorebadchecksums"} & opts.flags and \
+                not checksum_blocks(disk):
             raise Failure("corrupt image (checksum mismatch)")
         pmap = partitions.read_map(disk.read, disk.size)
         images = load_registry()
@@ -376,25 +396,16 @@ def attach(opts: Options) -> int:
         if pmap.scheme != "none":
             entities.append({"dev-entry": f"/dev/disk{number}", "content-hint": pmap.scheme,
                              "potentially-mountable": False})
-        for index, part in enumerate(pmap.partitions, 1):
-            dev = f"/dev/disk{number}s{index}" if pmap.scheme != "none" else f"/dev/disk{number}"
-            entity = {"dev-entry": dev, "content-hint": part.type,
-                      "potentially-mountable": filesystems.mountable(part.type)}
-            if part.guid:
-                entity["content-guid"] = part.guid
-            if filesystems.mountable(part.type):
-                volume = filesystems.open_volume(disk.read, part.type, part.offset, part.size)
-                mount_point = opts.values.get("-mountpoint") if not any(
-                    "mount-point" in e for e in entities) else None
-                mount_point = mount_point or _mount_point(root, volume.name, images)
-                host = _host_path(root, mount_point)
-                method, server = mount.mount(volume, host, progress=sys.stderr.isatty() and
-                                             "-quiet" not in opts.flags, reopen=disk.reopen)
-                entity.update({"mount-point": mount_point,
-                               "volume-kind": filesystems.volume_kind(part.type),
-                               "host-path": host, "method": method, "server-pid": server})
-            entities.append(entity)
-        if not any("mount-point" in e for e in entities):
+        try:
+            for index, part in enumerate(pmap.partitions, 1):
+                dev = (f"/dev/disk{number}s{index}" if pmap.scheme != "none"
+                       else f"/dev/disk{number}")
+                entities.append(_attach_partition(disk, part, dev, opts, root, images,
+                                                  entities))
+        except BaseException:
+            _unmount_all(entities)
+            raise
+        if not any(e["potentially-mountable"] for e in entities):
             raise Failure("image not recognized" if disk.trailer is None
                           else "no mountable file systems")
         images.append({"image-path": path, "disk": number, "pid": os.getpid(),
@@ -410,10 +421,46 @@ def attach(opts: Options) -> int:
     return 0
 
 
-def _host_path(root: str, mount_point: str) -> str:
-    if os.path.isabs(mount_point) and not mount_point.startswith("/Volumes/"):
-        return mount_point  # an explicit -mountpoint on the host
-    return os.path.join(root, mount_point.lstrip("/"))
+def _attach_partition(disk, part, dev: str, opts: Options, root: str, images: list[dict],
+                      entities: list[dict]) -> dict:
+    from machbox.dmg import mount
+
+    entity = {"dev-entry": dev, "content-hint": part.type,
+              "potentially-mountable": filesystems.mountable(part.type)}
+    if part.guid:
+        entity["content-guid"] = part.guid
+    if not filesystems.mountable(part.type) or "-nomount" in opts.flags or \
+            opts.values.get("-mount") == "suppressed":
+        return entity
+    volume = filesystems.open_volume(disk.read, part.type, part.offset, part.size)
+    first = not any("mount-point" in e for e in entities)
+    if first and "-mountpoint" in opts.values:
+        mount_point = host = os.path.abspath(opts.values["-mountpoint"])
+        if mount_point.startswith("/Volumes/"):  # macOS's /Volumes is the prefix's
+            host = os.path.join(root, mount_point.lstrip("/"))
+    elif "-mountroot" in opts.values:
+        base = os.path.abspath(opts.values["-mountroot"])
+        mount_point = host = _mount_point(base, volume.name, images, entities)
+    else:
+        mount_point = _mount_point("/Volumes", volume.name, images, entities)
+        host = os.path.join(root, mount_point.lstrip("/"))
+    method, server = mount.mount(volume, host, progress=sys.stderr.isatty() and
+                                 "-quiet" not in opts.flags, reopen=disk.reopen)
+    entity.update({"mount-point": mount_point, "volume-kind": filesystems.volume_kind(part.type),
+                   "host-path": host, "method": method, "server-pid": server})
+    return entity
+
+
+def _unmount_all(entities: list[dict]) -> None:
+    from machbox.dmg import mount
+
+    for entity in entities:
+        if "host-path" in entity:
+            try:
+                mount.unmount(entity["host-path"], entity["method"], force=True,
+                              pid=entity.get("server-pid", 0))
+            except (ImageError, OSError):
+                pass
 
 
 def _public(entity: dict) -> dict:

@@ -325,6 +325,29 @@ def test_attach_reads_mkapfs_container(mount_mode, hdiutil, tmp_path):
         hdiutil("detach", "/Volumes/Empty APFS")
 
 
+def test_imageinfo_lists_the_gpt_layout(hdiutil, source, tmp_path):
+    """The synthesized runs around the partition, in the order and with the names of a macOS
+    transcript of `hdiutil imageinfo` on an image of the same GPT layout."""
+    image = tmp_path / "x.dmg"
+    hdiutil("create", "-srcfolder", source, "-volname", "Info", image)
+    info = plistlib.loads(hdiutil("imageinfo", "-plist", image).stdout.encode())
+    runs = info["partitions"]["partitions"]
+    assert [(r["partition-name"], r["partition-hint"]) for r in runs] == [
+        ("Protective Master Boot Record", "MBR"), ("GPT Header", "Primary GPT Header"),
+        ("GPT Partition Data", "Primary GPT Table"), ("", "Apple_Free"),
+        ("disk image", "Apple_HFS"), ("", "Apple_Free"),
+        ("GPT Partition Data", "Backup GPT Table"), ("GPT Header", "Backup GPT Header")]
+    assert [r["partition-start"] for r in runs[:5]] == [0, 1, 2, 34, 40]
+    assert runs[4]["partition-hint-UUID"] == "48465300-0000-11AA-AA11-00306543ECAC"
+    assert runs[4]["partition-filesystems"] == {"HFS+": "Info"}
+    ends = [r["partition-start"] + r["partition-length"] for r in runs]
+    assert ends[:-1] == [r["partition-start"] for r in runs[1:]]   # contiguous
+    assert ends[-1] == info["Size Information"]["Sector Count"]
+    assert info["Format"] == "UDZO" and info["Checksum Type"] == "CRC32"
+    text = hdiutil("imageinfo", image).stdout
+    assert "\t\t4:\n\t\t\tpartition-UUID: " in text and "\tpartition-scheme: GUID\n" in text
+
+
 @pytest.mark.parametrize("src_fmt,dst_fmt", [("UDZO", "UDBZ"), ("UDBZ", "UDRO"),
                                              ("UDRO", "UDCO"), ("UDCO", "UDZO")])
 def test_convert_keeps_the_disk(hdiutil, source, tmp_path, src_fmt, dst_fmt):

@@ -42,6 +42,7 @@ class Partition:
     offset: int    # bytes from the start of the disk
     size: int      # bytes
     guid: str = ""  # a GPT partition's type GUID, which `hdiutil info` shows
+    uuid: str = ""  # a GPT partition's own GUID
 
 
 @dataclass
@@ -92,14 +93,14 @@ def _read_gpt(read, header: bytes) -> list[Partition]:
     table = read(entries_lba * SECTOR, count * entry_size)
     parts = []
     for i in range(count):
-        type_guid, _, first, last, _, name = GPT_ENTRY.unpack_from(table, i * entry_size)
+        type_guid, own, first, last, _, name = GPT_ENTRY.unpack_from(table, i * entry_size)
         if type_guid == bytes(16):
             continue
         guid = str(uuid.UUID(bytes_le=type_guid)).upper()
         kind = GPT_TYPES.get(uuid.UUID(guid), guid)
         label = name.decode("utf-16-le", "replace").split("\0")[0]
         parts.append(Partition(i, label, kind, first * SECTOR, (last - first + 1) * SECTOR,
-                               guid))
+                               guid, str(uuid.UUID(bytes_le=own)).upper()))
     return parts
 
 
@@ -131,6 +132,58 @@ def _read_mbr(head: bytes) -> list[Partition]:
 
 def _cstr(raw: bytes) -> str:
     return raw.split(b"\0")[0].decode("mac_roman")
+
+
+# ---- the map as hdiutil imageinfo lists it --------------------------------------------------
+
+def listing(pmap: Map, disk_sectors: int) -> list[dict]:
+    """Every run of the disk in order, as imageinfo's "partitions": for GPT the protective
+    MBR, the headers and tables and the free gaps are "synthesized" entries around the real
+    partitions; a disk without a map is one synthesized "whole disk"."""
+    if pmap.scheme == "none":
+        part = pmap.partitions[0]
+        return [_synthesized("whole disk", 0, disk_sectors, part.type, part)]
+    if pmap.scheme != "GUID_partition_scheme":
+        return [_real(p, n) for n, p in enumerate(pmap.partitions, 1)]
+    backup_table = disk_sectors - 1 - GPT_ENTRY_SECTORS
+    out = [_synthesized("Protective Master Boot Record", 0, 1, "MBR"),
+           _synthesized("GPT Header", 1, 1, "Primary GPT Header"),
+           _synthesized("GPT Partition Data", 2, GPT_ENTRY_SECTORS, "Primary GPT Table")]
+    cursor = 2 + GPT_ENTRY_SECTORS
+    for number, part in enumerate(sorted(pmap.partitions, key=lambda p: p.offset), 1):
+        start = part.offset // SECTOR
+        if start > cursor:
+            out.append(_synthesized("", cursor, start - cursor, "Apple_Free"))
+        out.append(_real(part, number))
+        cursor = start + part.size // SECTOR
+    if backup_table > cursor:
+        out.append(_synthesized("", cursor, backup_table - cursor, "Apple_Free"))
+    out += [_synthesized("GPT Partition Data", backup_table, GPT_ENTRY_SECTORS,
+                         "Backup GPT Table"),
+            _synthesized("GPT Header", disk_sectors - 1, 1, "Backup GPT Header")]
+    return out
+
+
+def _synthesized(name: str, start: int, length: int, hint: str,
+                 part: Partition | None = None) -> dict:
+    entry = {"partition-name": name, "partition-start": start, "partition-synthesized": True,
+             "partition-length": length, "partition-hint": hint}
+    if part is not None:
+        entry["source"] = part
+    return entry
+
+
+def _real(part: Partition, number: int) -> dict:
+    entry = {}
+    if part.uuid:
+        entry["partition-UUID"] = part.uuid
+    entry["partition-name"] = part.name
+    if part.guid:
+        entry["partition-hint-UUID"] = part.guid
+    entry.update({"partition-start": part.offset // SECTOR, "partition-number": number,
+                  "partition-length": part.size // SECTOR, "partition-hint": part.type,
+                  "source": part})
+    return entry
 
 
 # ---- writing a GPT disk around one volume, laid out as hdiutil does --------------------------

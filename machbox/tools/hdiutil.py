@@ -208,7 +208,8 @@ def image_info(path: str, disk: udif.Disk) -> dict:
                        "Partitioned": pmap.scheme != "none", "Compressed": compressed},
         "Segments": {"0": os.path.abspath(path)},
         "partitions": {"partition-scheme": _scheme_short(pmap.scheme), "block-size": 512,
-                       "partitions": _partition_info(disk, pmap)},
+                       "partitions": _partition_info(disk, pmap),
+                       "burnable": pmap.scheme == "none"},
     }
     if disk.trailer:
         info["Checksum Value"] = f"${disk.trailer.master_checksum:08X}"
@@ -221,13 +222,11 @@ def _scheme_short(scheme: str) -> str:
 
 
 def _partition_info(disk: udif.Disk, pmap: partitions.Map) -> list[dict]:
+    """imageinfo's "partitions" array (printed as 0:, 1:, ...)."""
     out = []
-    for number, part in enumerate(pmap.partitions, 1):
-        entry = {"partition-name": part.name, "partition-start": part.offset // udif.SECTOR,
-                 "partition-length": part.size // udif.SECTOR, "partition-hint": part.type}
-        if pmap.scheme != "none":
-            entry["partition-number"] = number
-        name = _volume_name(disk, part)
+    for entry in partitions.listing(pmap, disk.size // udif.SECTOR):
+        part = entry.pop("source", None)
+        name = _volume_name(disk, part) if part is not None else None
         if name is not None:
             entry["partition-filesystems"] = {filesystems.display_name(part.type): name}
         out.append(entry)

@@ -422,6 +422,68 @@ def test_bad_images_fail_cleanly(hdiutil, source, tmp_path, case):
     assert not any((hdiutil.prefix / "Volumes").glob("Payload*"))
 
 
+def _read_everything(read, size):
+    from machbox.dmg import filesystems, partitions
+
+    for part in partitions.read_map(read, size).partitions:
+        if filesystems.mountable(part.type):
+            volume = filesystems.open_volume(read, part.type, part.offset, part.size)
+            for _, entry in volume.walk():
+                entry = volume.resolve(entry)
+                if not entry.is_dir and entry.data:
+                    for _ in volume.read_fork(entry.data, entry.cnid):
+                        pass
+
+
+def test_mutated_volumes_fail_cleanly(source, tmp_path):
+    """Random bytes changed in an HFS+ volume's metadata (the header, bitmap, B-trees) and in
+    its UDIF container: reading fails with ImageError (hdiutil's one-line failure) or
+    succeeds, never with another exception."""
+    import random
+
+    from machbox.dmg import ImageError, hfsplus_write, udif
+
+    with open(tmp_path / "vol", "w+b") as f:
+        hfsplus_write.write_volume(str(source), "Fuzz", f)
+        f.seek(0)
+        volume = f.read()
+    rng = random.Random(8)
+    metadata_end = volume.find(b"file number 0")  # the file data starts after the catalog
+    assert metadata_end > 0
+    for _ in range(300):
+        data = bytearray(volume)
+        for _ in range(rng.randint(1, 6)):
+            data[rng.randrange(1024, metadata_end)] = rng.randrange(256)
+
+        def read(offset, size, data=data):
+            if offset + size > len(data):
+                raise ImageError("past the end")
+            return bytes(data[offset:offset + size])
+
+        try:
+            _read_everything(read, len(data))
+        except ImageError:
+            pass
+    image = tmp_path / "x.dmg"
+    part = udif.Partition("disk image (Apple_HFS : 0)", 0, len(volume) // SECTOR,
+                          lambda offset, size: volume[offset:offset + size])
+    udif.write_image(str(image), [part], "UDZO")
+    dmg = image.read_bytes()
+    for i in range(150):
+        data = bytearray(dmg)
+        if i % 5 == 0:
+            data = data[:rng.randrange(len(data))]
+        else:   # the trailer and the property list before it
+            for _ in range(rng.randint(1, 4)):
+                data[len(data) - 1 - rng.randrange(min(len(data), 6000))] = rng.randrange(256)
+        (tmp_path / "m.dmg").write_bytes(data)
+        try:
+            with udif.open_image(str(tmp_path / "m.dmg")) as disk:
+                _read_everything(disk.read, disk.size)
+        except ImageError:
+            pass
+
+
 def test_usage_and_errors(hdiutil, source, tmp_path):
     p = hdiutil("frobnicate", check=False)
     assert p.returncode == 1 and p.stderr.startswith('hdiutil: unknown verb "frobnicate"')

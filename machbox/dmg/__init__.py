@@ -11,5 +11,17 @@ machbox.tools.hdiutil renders it.
 """
 
 
+import struct
+
+
 class ImageError(Exception):
     """The image is malformed, truncated or of a kind we do not read; the message says how."""
+
+
+# what decoding a malformed structure can raise where no check caught it first: the entry
+# points (opening a map or a volume, extracting, serving) turn these into ImageError
+MALFORMED = (struct.error, IndexError, KeyError, ValueError, OverflowError, RecursionError)
+
+
+def malformed(what: str, error: Exception) -> ImageError:
+    return ImageError(f"{what} is malformed ({error.__class__.__name__}: {error})")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from machbox.dmg import apfs, hfsplus
+from machbox.dmg import MALFORMED, apfs, hfsplus, malformed
 
 READERS = {"Apple_HFS": (hfsplus.Volume, "hfs", "HFS+"), "Apple_APFS": (apfs.Volume, "apfs",
                                                                       "APFS")}
@@ -13,7 +13,10 @@ def mountable(kind: str) -> bool:
 
 
 def open_volume(read, kind: str, offset: int, size: int):
-    return READERS[kind][0](read, offset, size)
+    try:
+        return READERS[kind][0](read, offset, size)
+    except MALFORMED as e:
+        raise malformed(f"the {display_name(kind)} volume", e) from None
 
 
 def volume_kind(kind: str) -> str:

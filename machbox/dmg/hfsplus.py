@@ -283,6 +283,8 @@ def _leaf_records(data: bytes):
         flink, _, kind, _, count, _ = NODE.unpack_from(raw)
         if kind != LEAF:
             raise ImageError(f"HFS+ B-tree node {node} in the leaf chain is not a leaf")
+        if NODE.size + 2 * (count + 1) > node_size:
+            raise ImageError(f"HFS+ B-tree node {node} claims {count} records")
         offsets = struct.unpack_from(f">{count + 1}H", raw, node_size - 2 * (count + 1))[::-1]
         for i in range(count):
             start, end = offsets[i], offsets[i + 1]

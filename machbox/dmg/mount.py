@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 
-from machbox.dmg import ImageError
+from machbox.dmg import MALFORMED, ImageError, malformed
 from machbox.dmg.hfsplus import Volume  # or apfs.Volume: the same interface
 
 MARKER = ".machbox-attached"
@@ -60,6 +60,9 @@ def mount(volume: Volume, target: str, progress: bool = False,
             return "fuse", pid
     try:
         extract(volume, target, progress)
+    except MALFORMED as e:
+        shutil.rmtree(target, ignore_errors=True)
+        raise malformed(f"volume {volume.name!r}", e) from None
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
@@ -260,7 +263,10 @@ def _make_operations():
             return [".", ".."] + [k.name for k in self.volume.visible_children(e)]
 
         def readlink(self, path):
-            return self.volume.symlink_target(self._entry(path))
+            try:
+                return self.volume.symlink_target(self._entry(path))
+            except (ImageError, *MALFORMED):
+                raise fuse_error(errno.EIO) from None
 
         def open(self, path, flags):
             if flags & (os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_TRUNC):
@@ -274,7 +280,7 @@ def _make_operations():
                 raise fuse_error(errno.EISDIR)
             try:
                 return self.volume.read_range(e.data, e.cnid, offset, size)
-            except ImageError:
+            except (ImageError, *MALFORMED):
                 raise fuse_error(errno.EIO) from None
 
         def statfs(self, path):

@@ -9,7 +9,7 @@ import uuid
 import zlib
 from dataclasses import dataclass
 
-from machbox.dmg import ImageError
+from machbox.dmg import MALFORMED, ImageError, malformed
 
 SECTOR = 512
 GPT_SIGNATURE = b"EFI PART"
@@ -53,6 +53,13 @@ class Map:
 
 def read_map(read, disk_size: int) -> Map:
     """The partition map of a disk read through ``read(offset, size)``."""
+    try:
+        return _read_map(read, disk_size)
+    except MALFORMED as e:
+        raise malformed("the partition map", e) from None
+
+
+def _read_map(read, disk_size: int) -> Map:
     head = read(0, min(disk_size, 4 * SECTOR))
     if len(head) >= 2 * SECTOR and head[SECTOR:SECTOR + 8] == GPT_SIGNATURE:
         return Map("GUID_partition_scheme", _read_gpt(read, head[SECTOR:2 * SECTOR]))

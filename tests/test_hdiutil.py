@@ -5,8 +5,8 @@ HFS handlers check every chunk, checksum and file), dmg2img, and dpp-py (PyPI, a
 reader whose path lookups go through the catalog's index nodes). Images machbox reads are
 written by other implementations: xorriso (`xorriso -as mkisofs -hfsplus`, an HFS+ volume in an
 Apple partition map) and dpp-py's DmgBuilder (UDIF containers with raw, zlib, bzip2 and lzfse
-chunks). ADC, zero-fill and comment chunks have no third-party writer here, so machbox writes
-them and 7-Zip verifies them.
+chunks). ADC, LZMA (xz), zero-fill and comment chunks have no third-party writer here, so
+machbox writes them and 7-Zip verifies them.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def seven_zip(*args, cwd=None):
 # ---- machbox writes, others read -----------------------------------------------------------
 
 @needs_7zip
-@pytest.mark.parametrize("fmt", ["UDZO", "UDBZ", "ULFO", "UDCO", "UDRO", "UDRW"])
+@pytest.mark.parametrize("fmt", ["UDZO", "UDBZ", "ULFO", "ULMO", "UDCO", "UDRO", "UDRW"])
 def test_create_is_read_by_7zip(hdiutil, source, tmp_path, fmt):
     if fmt == "ULFO" and not _has("liblzfse"):
         pytest.skip("pyliblzfse not installed (issue 8: a test extra in pyproject.toml)")

@@ -76,6 +76,9 @@ def compress(kind: int, data: bytes) -> bytes:
         return _lzfse().compress(data)
     if kind == ADC:
         return adc_compress(data)
+    if kind == LZMA:  # ULMO: each chunk an xz stream (7-Zip reads it as such)
+        import lzma
+        return lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32)
     raise ValueError(f"cannot compress chunk type 0x{kind:08x}")
 
 

@@ -42,7 +42,7 @@ FORMATS = {
     "UDRO": (codecs.RAW, "UDIF read-only"),
     "UDRW": (codecs.RAW, "UDIF read/write"),
 }
-WRITABLE_FORMATS = ("UDZO", "UDBZ", "ULFO", "UDCO", "UDRO", "UDRW")
+WRITABLE_FORMATS = ("UDZO", "UDBZ", "ULFO", "ULMO", "UDCO", "UDRO", "UDRW")
 
 
 @dataclass

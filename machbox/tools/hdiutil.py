@@ -6,7 +6,7 @@ holding HFS+ volumes in GPT, APM, MBR or no partition map.
     hdiutil info [-plist]
     hdiutil imageinfo IMAGE [-format|-checksum] [-plist]
     hdiutil verify IMAGE [-quiet]
-    hdiutil create -srcfolder DIR [-volname NAME] [-format UDZO|UDRW|UDRO|UDBZ|ULFO|UDCO]
+    hdiutil create -srcfolder DIR [-volname NAME] [-format UDZO|UDRW|UDRO|UDBZ|ULFO|ULMO|UDCO]
                    [-fs HFS+] [-layout GPTSPUD|NONE] [-ov] OUT[.dmg]
     hdiutil convert IMAGE -format FORMAT -o OUT[.dmg] [-ov]
 

@@ -177,6 +177,28 @@ def test_master_checksum_agrees_with_7zip(hdiutil, source, tmp_path):
     assert verify[0] == "Checksumming Protective Master Boot Record (MBR : 0)\u2026"
 
 
+@needs_7zip
+def test_create_apple_partition_map(hdiutil, source, tmp_path):
+    """-layout SPUD: an Apple Partition Map disk, as a macOS transcript of attaching one shows
+    it (the map partition, then the volume)."""
+    image = tmp_path / "apm.dmg"
+    hdiutil("create", "-srcfolder", source, "-volname", "Old", "-layout", "SPUD", image)
+    assert "Everything is Ok" in seven_zip("t", image).stdout
+    info = plistlib.loads(hdiutil("imageinfo", "-plist", image).stdout.encode())
+    assert info["partitions"]["partition-scheme"] == "Apple"
+    p = hdiutil("attach", "-nomount", image)
+    assert [line.split() for line in p.stdout.splitlines()] == [
+        ["/dev/disk4", "Apple_partition_scheme"], ["/dev/disk4s1", "Apple_partition_map"],
+        ["/dev/disk4s2", "Apple_HFS"]]
+    hdiutil("detach", "disk4")
+    blkx = [line for line in hdiutil("verify", image).stdout.splitlines()
+            if line.startswith("Checksumming ")]
+    assert blkx == ["Checksumming Driver Descriptor Map (DDM : 0)\u2026",
+                    "Checksumming Apple (Apple_partition_map : 1)\u2026",
+                    "Checksumming disk image (Apple_HFS : 2)\u2026",
+                    "Checksumming  (Apple_Free : 3)\u2026"]
+
+
 @needs_dmg2img
 @needs_dpp
 def test_create_is_read_by_dmg2img_and_dpp(hdiutil, source, tmp_path):

@@ -9,7 +9,7 @@ import tempfile
 from machbox.dmg import ImageError, codecs, hfsplus_write, partitions, udif
 
 SECTOR = udif.SECTOR
-LAYOUTS = ("GPTSPUD", "NONE")
+LAYOUTS = ("GPTSPUD", "SPUD", "NONE")   # GPT, Apple Partition Map, or the volume alone
 
 
 def _file_reader(f, base: int = 0):
@@ -45,12 +45,12 @@ def create_from_folder(src: str, out: str, volname: str, fmt: str = "UDZO",
         if layout == "NONE":
             parts = [udif.Partition("disk image (Apple_HFS : 0)", 0, sectors, read)]
         else:
-            parts = _gpt_partitions(sectors, read)
+            maker = partitions.gpt_layout if layout == "GPTSPUD" else partitions.apm_layout
+            parts = _layout_partitions(maker(sectors), read)
         udif.write_image(out, parts, fmt, progress=progress)
 
 
-def _gpt_partitions(sectors: int, read_volume) -> list[udif.Partition]:
-    layout = partitions.gpt_layout(sectors)
+def _layout_partitions(layout: partitions.Layout, read_volume) -> list[udif.Partition]:
     parts = []
     for name, first, count, data in layout.runs:
         if first == layout.volume_sector:

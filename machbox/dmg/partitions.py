@@ -150,6 +150,9 @@ def listing(pmap: Map, disk_sectors: int) -> list[dict]:
     if pmap.scheme == "none":
         part = pmap.partitions[0]
         return [_synthesized("whole disk", 0, disk_sectors, part.type, part)]
+    if pmap.scheme == "Apple_partition_scheme":
+        return [_synthesized("Driver Descriptor Map", 0, 1, "DDM")] + [
+            _real(p, n) for n, p in enumerate(pmap.partitions, 1)]
     if pmap.scheme != "GUID_partition_scheme":
         return [_real(p, n) for n, p in enumerate(pmap.partitions, 1)]
     backup_table = disk_sectors - 1 - GPT_ENTRY_SECTORS
@@ -226,6 +229,33 @@ def gpt_layout(volume_sectors: int, kind: str = "Apple_HFS", name: str = "disk i
          GPT_ENTRY_SECTORS, table),
         ("GPT Header (Backup GPT Header : 7)", total - 1, 1, backup),
     ]
+    return Layout(runs, first, total)
+
+
+APM_MAP_SECTORS = 63            # the map partition's size in a one-partition APM disk
+APM_VALID_ALLOCATED_INUSE = 0x37
+DDM = struct.Struct(">2sHI")
+
+
+def apm_layout(volume_sectors: int, kind: str = "Apple_HFS", name: str = "disk image") -> Layout:
+    """An Apple Partition Map disk (hdiutil's SPUD layout): the driver descriptor map, the map
+    partition describing itself, the volume, a free run at the end."""
+    first = 1 + APM_MAP_SECTORS
+    end_free = 8
+    total = first + volume_sectors + end_free
+    entries = [("Apple", "Apple_partition_map", 1, APM_MAP_SECTORS),
+               (name, kind, first, volume_sectors), ("", "Apple_Free", first + volume_sectors,
+                                                      end_free)]
+    table = b"".join(APM_ENTRY.pack(b"PM", 0, len(entries), start, count,
+                                    label.encode("mac_roman"), typ.encode("mac_roman")) +
+                     struct.pack(">III", 0, count, APM_VALID_ALLOCATED_INUSE).ljust(
+                         SECTOR - APM_ENTRY.size, b"\0")
+                     for label, typ, start, count in entries)
+    ddm = DDM.pack(b"ER", SECTOR, total).ljust(SECTOR, b"\0")
+    runs = [("Driver Descriptor Map (DDM : 0)", 0, 1, ddm),
+            ("Apple (Apple_partition_map : 1)", 1, APM_MAP_SECTORS, table),
+            (f"{name} ({kind} : 2)", first, volume_sectors, None),
+            (" (Apple_Free : 3)", first + volume_sectors, end_free, None)]
     return Layout(runs, first, total)
 
 

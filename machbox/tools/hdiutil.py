@@ -7,7 +7,7 @@ holding HFS+ volumes in GPT, APM, MBR or no partition map.
     hdiutil imageinfo IMAGE [-format|-checksum] [-plist]
     hdiutil verify IMAGE [-quiet]
     hdiutil create -srcfolder DIR [-volname NAME] [-format UDZO|UDRW|UDRO|UDBZ|ULFO|ULMO|UDCO]
-                   [-fs HFS+] [-layout GPTSPUD|NONE] [-ov] OUT[.dmg]
+                   [-fs HFS+] [-layout GPTSPUD|SPUD|NONE] [-ov] OUT[.dmg]
     hdiutil convert IMAGE -format FORMAT -o OUT[.dmg] [-ov]
 
 attach mounts each HFS+ volume read-only at /Volumes/NAME in the prefix: through FUSE when the
@@ -108,6 +108,8 @@ def main(args: list[str]) -> int:
         return handler(Options(rest, flags, valued))
     except (Failure, ImageError) as e:
         sys.stderr.write(f"hdiutil: {VERB_NAMES.get(verb, verb)} failed - {e}\n")
+    except BrokenPipeError:  # output to a closed pipe (`| head`): stop quietly
+        sys.stderr.close()
     except OSError as e:
         sys.stderr.write(f"hdiutil: {VERB_NAMES.get(verb, verb)} failed - "
                          f"{e.strerror or e}\n")
@@ -397,6 +399,8 @@ def attach(opts: Options) -> int:
                              "potentially-mountable": False})
         try:
             for index, part in enumerate(pmap.partitions, 1):
+                if part.type == "Apple_Free":
+                    continue  # free space gets no device node
                 dev = (f"/dev/disk{number}s{index}" if pmap.scheme != "none"
                        else f"/dev/disk{number}")
                 entities.append(_attach_partition(disk, part, dev, opts, root, images,

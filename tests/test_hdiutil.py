@@ -138,11 +138,12 @@ def seven_zip(*args, cwd=None):
 # ---- machbox writes, others read -----------------------------------------------------------
 
 @needs_7zip
-@pytest.mark.parametrize("fmt", ["UDZO", "UDBZ", "ULFO", "ULMO", "UDCO", "UDRO", "UDRW"])
+@pytest.mark.parametrize("fmt", ["UDZO", "UDBZ", "ULFO", "ULMO", "UDCO", "UDRO", "UDRW",
+                                 "UDTO"])
 def test_create_is_read_by_7zip(hdiutil, source, tmp_path, fmt):
     if fmt == "ULFO" and not _has("liblzfse"):
         pytest.skip("pyliblzfse not installed (issue 8: a test extra in pyproject.toml)")
-    out = tmp_path / "made.dmg"
+    out = tmp_path / ("made.cdr" if fmt == "UDTO" else "made.dmg")
     p = hdiutil("create", "-srcfolder", source, "-volname", "Test Volume", "-format", fmt, out)
     assert p.stdout == f"created: {out}\n"
     test = seven_zip("t", out)
@@ -152,8 +153,7 @@ def test_create_is_read_by_7zip(hdiutil, source, tmp_path, fmt):
     assert regular_files(extracted) == regular_files(source)
     listing = seven_zip("l", "-slt", out).stdout
     assert "Path = Test Volume/link" in listing
-    if fmt != "UDRW":  # a read/write image reads back as the same chunks as UDRO
-        assert hdiutil("imageinfo", "-format", out).stdout == f"{fmt}\n"
+    assert hdiutil("imageinfo", "-format", out).stdout == f"{fmt}\n"
 
 
 @needs_7zip
@@ -219,6 +219,21 @@ def test_create_is_read_by_dmg2img_and_dpp(hdiutil, source, tmp_path):
         assert volume.stat("/link").kind == "symlink"
         assert sorted(e.name for e in volume.list_directory("/many files"))[:2] == [
             "file000.txt", "file001.txt"]
+
+
+@needs_dmg2img
+def test_convert_to_a_raw_master_equals_dmg2img(hdiutil, source, tmp_path):
+    """UDTO (and UDRW) images are the disk's bytes: the same bytes dmg2img makes of the UDZO."""
+    image = tmp_path / "x.dmg"
+    hdiutil("create", "-srcfolder", source, image)
+    p = hdiutil("convert", image, "-format", "UDTO", "-o", tmp_path / "master")
+    assert p.stdout == f"created: {tmp_path / 'master.cdr'}\n"
+    raw = tmp_path / "dmg2img.img"
+    subprocess.run(["dmg2img", str(image), str(raw)], check=True, capture_output=True,
+                   timeout=300)
+    assert (tmp_path / "master.cdr").read_bytes() == raw.read_bytes()
+    info = hdiutil("imageinfo", tmp_path / "master.cdr").stdout
+    assert "Class Name: CRawDiskImage\n" in info and "Format: UDTO\n" in info
 
 
 @needs_7zip

@@ -10,8 +10,7 @@ def main(args: list[str]) -> int:
 
     if not args:
         return fail("tool: which one? " + ", ".join(sorted(tools.TOOLS)), EXIT_USAGE)
-    try:
-        return tools.run(args[0], args[1:])
-    except KeyError:
+    if args[0] not in tools.TOOLS:  # checked first: a KeyError inside a tool is its own bug
         return fail(f"tool: no tool named {args[0]!r} (have: {', '.join(sorted(tools.TOOLS))})",
                     EXIT_USAGE)
+    return tools.run(args[0], args[1:])

@@ -37,7 +37,8 @@ def create_from_folder(src: str, out: str, volname: str, fmt: str = "UDZO",
                          f"({', '.join(udif.WRITABLE_FORMATS)})")
     if layout not in LAYOUTS:
         raise ImageError(f"layout {layout} is not supported ({', '.join(LAYOUTS)})")
-    codecs.compress(udif.FORMATS[fmt][0], b"")  # fail early when the codec is missing
+    if fmt in udif.FORMATS:
+        codecs.compress(udif.FORMATS[fmt][0], b"")  # fail early when the codec is missing
     with tempfile.TemporaryFile(dir=os.path.dirname(os.path.abspath(out))) as volume:
         size = hfsplus_write.write_volume(src, volname, volume)
         sectors = size // SECTOR

@@ -40,9 +40,11 @@ FORMATS = {
     "UDCO": (codecs.ADC, "UDIF read-only compressed (adc)"),
     "ULMO": (codecs.LZMA, "UDIF read-only compressed (lzma)"),
     "UDRO": (codecs.RAW, "UDIF read-only"),
-    "UDRW": (codecs.RAW, "UDIF read/write"),
 }
-WRITABLE_FORMATS = ("UDZO", "UDBZ", "ULFO", "ULMO", "UDCO", "UDRO", "UDRW")
+# read/write and CD/DVD master images are the disk's bytes alone, no trailer: hdiutil
+# describes such a file as a CRawDiskImage, "raw read/write"
+RAW_FORMATS = {"UDRW": ".dmg", "UDTO": ".cdr"}
+WRITABLE_FORMATS = ("UDZO", "UDBZ", "ULFO", "ULMO", "UDCO", "UDRO", "UDRW", "UDTO")
 
 
 @dataclass
@@ -117,8 +119,9 @@ class Disk:
 
     @property
     def format(self) -> str:
-        if self.trailer is None:
-            return "RAW"
+        if self.trailer is None:  # as imageinfo names raw files: by their extension
+            ext = os.path.splitext(self.path)[1].lower()
+            return {".dmg": "UDRW", ".cdr": "UDTO", ".iso": "UDTO"}.get(ext, "RAW*")
         kinds = {c.kind for c in self._chunks}
         for name, (kind, _) in FORMATS.items():
             if kind in kinds and kind != codecs.RAW:
@@ -308,7 +311,11 @@ class Partition:
 def write_image(path: str, partitions: list[Partition], fmt: str, *,
                 zero_kind: int = codecs.IGNORE, comment: bool = False,
                 progress=None) -> None:
-    """Writes a flattened UDIF of ``partitions`` (contiguous, from sector 0)."""
+    """Writes a flattened UDIF of ``partitions`` (contiguous, from sector 0), or for UDRW and
+    UDTO the raw disk."""
+    if fmt in RAW_FORMATS:
+        write_raw(path, partitions, progress)
+        return
     kind = FORMATS[fmt][0]
     blocks_plist, blocks = [], []
     with open(path, "wb") as out:
@@ -332,6 +339,24 @@ def write_image(path: str, partitions: list[Partition], fmt: str, *,
         struct.pack(">I", master_checksum(blocks)).ljust(128, b"\0"), VARIANT_DEVICE, sectors)
     with open(path, "ab") as out:
         out.write(trailer)
+
+
+def write_raw(path: str, partitions: list[Partition], progress=None) -> None:
+    """The disk's bytes; runs of zeros are left as holes (a sparse file)."""
+    with open(path, "wb") as out:
+        end = 0
+        for part in partitions:
+            for first in range(0, part.count, CHUNK_SECTORS):
+                count = min(CHUNK_SECTORS, part.count - first)
+                raw = part.read(first * SECTOR, count * SECTOR)
+                offset = (part.sector + first) * SECTOR
+                if raw.count(0) != len(raw):
+                    out.seek(offset)
+                    out.write(raw)
+                end = offset + len(raw)
+                if progress:
+                    progress(count)
+        out.truncate(end)
 
 
 def _write_partition(out, part: Partition, kind: int, zero_kind: int, comment: bool,

@@ -6,7 +6,8 @@ holding HFS+ volumes in GPT, APM, MBR or no partition map.
     hdiutil info [-plist]
     hdiutil imageinfo IMAGE [-format|-checksum] [-plist]
     hdiutil verify IMAGE [-quiet]
-    hdiutil create -srcfolder DIR [-volname NAME] [-format UDZO|UDRW|UDRO|UDBZ|ULFO|ULMO|UDCO]
+    hdiutil create -srcfolder DIR [-volname NAME]
+                   [-format UDZO|UDBZ|ULFO|ULMO|UDCO|UDRO|UDRW|UDTO]
                    [-fs HFS+] [-layout GPTSPUD|SPUD|NONE] [-ov] OUT[.dmg]
     hdiutil convert IMAGE -format FORMAT -o OUT[.dmg] [-ov]
 
@@ -184,10 +185,12 @@ def image_info(path: str, disk: udif.Disk) -> dict:
     pmap = partitions.read_map(disk.read, disk.size)
     fmt = disk.format
     described = udif.FORMATS.get(fmt, (0, "raw read/write"))[1]
+    if fmt == "UDTO":
+        described = "DVD/CD-R master for export"
     stored = sum(c.length for b in disk.blocks for c in b.chunks)
     empty = sum(c.count for b in disk.blocks for c in b.chunks
                 if c.kind in (codecs.ZERO_FILL, codecs.IGNORE)) * udif.SECTOR
-    compressed = fmt not in ("UDRO", "UDRW", "RAW")
+    compressed = disk.trailer is not None and fmt != "UDRO"
     info = {
         "Format Description": described,
         "Class Name": "CUDIFDiskImage" if disk.trailer else "CRawDiskImage",
@@ -277,9 +280,9 @@ def imageinfo(opts: Options) -> int:
 
 # ---- create / convert ----------------------------------------------------------------------
 
-def _target(path: str, overwrite: bool) -> str:
+def _target(path: str, overwrite: bool, fmt: str = "UDZO") -> str:
     if not path.endswith((".dmg", ".img", ".cdr", ".iso", ".sparseimage")):
-        path += ".dmg"
+        path += udif.RAW_FORMATS.get(fmt, ".dmg")
     if os.path.exists(path):
         if not overwrite:
             raise Failure("File exists")
@@ -298,9 +301,9 @@ def create(opts: Options) -> int:
         raise Failure(f"file system {fs} is not supported (HFS+ is)")
     if not os.path.isdir(src):
         raise Failure(f"{src}: No such file or directory")
-    out = _target(opts.one("target image"), "-ov" in opts.flags)
-    volname = opts.values.get("-volname") or os.path.basename(os.path.abspath(src))
     fmt = opts.values.get("-format", "UDZO")
+    out = _target(opts.one("target image"), "-ov" in opts.flags, fmt)
+    volname = opts.values.get("-volname") or os.path.basename(os.path.abspath(src))
     return _write(out, make.create_from_folder, src, out, volname, fmt,
                   opts.values.get("-layout", "GPTSPUD"))
 
@@ -313,7 +316,7 @@ def convert(opts: Options) -> int:
         raise Failure("convert needs -format FORMAT and -o OUTPUT")
     with open_image(src):
         pass
-    out = _target(opts.values["-o"], "-ov" in opts.flags)
+    out = _target(opts.values["-o"], "-ov" in opts.flags, opts.values["-format"])
     return _write(out, make.convert, src, out, opts.values["-format"])
 
 
@@ -548,7 +551,8 @@ def _image_type(img: dict) -> str:
     return {"UDZO": "UDIF read-only compressed (zlib)", "UDBZ":
             "UDIF read-only compressed (bzip2)", "ULFO": "UDIF read-only compressed (lzfse)",
             "UDCO": "UDIF read-only compressed (adc)", "UDRO": "UDIF read-only",
-            "RAW": "read-only disk image"}.get(img.get("format"), "read-only disk image")
+            "ULMO": "UDIF read-only compressed (lzma)"}.get(img.get("format"),
+                                                           "read-only disk image")
 
 
 def _user() -> str:

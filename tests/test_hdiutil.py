@@ -605,6 +605,22 @@ def test_attach_options(hdiutil, source, tmp_path):
                                            "-frobnicate\n")
 
 
+def test_concurrent_attaches_get_distinct_disks(machbox_cmd, hdiutil, source, tmp_path):
+    image = tmp_path / "x.dmg"
+    hdiutil("create", "-srcfolder", source, "-volname", "Same", image)
+    env = dict(os.environ, MACHBOX_PREFIX=str(hdiutil.prefix), MACHBOX_HDIUTIL_FUSE="0")
+    cmd = machbox_cmd + ["tool", "hdiutil", "attach", str(image)]
+    runs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=120) for p in runs]
+    assert all(p.returncode == 0 for p in runs), outs
+    disks = sorted(out.split()[0] for out, _ in outs)
+    mounts = sorted(out.rstrip().split("\t")[-1] for out, _ in outs)
+    assert disks == ["/dev/disk4", "/dev/disk5", "/dev/disk6"]
+    assert mounts == ["/Volumes/Same", "/Volumes/Same 1", "/Volumes/Same 2"]
+    assert hdiutil("info").stdout.count("image-path      : ") == 3
+
+
 def test_prefix_has_hdiutil(hdiutil, tmp_path):
     hdiutil("info")
     script = hdiutil.prefix / "usr" / "bin" / "hdiutil"

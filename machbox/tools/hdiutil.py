@@ -20,6 +20,7 @@ what attach made. Failures print "hdiutil: VERB failed - REASON" and exit 1, as 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import plistlib
 import sys
@@ -344,6 +345,22 @@ def _registry_path() -> str:
     return os.path.join(prefix_root(), REGISTRY)
 
 
+@contextlib.contextmanager
+def registry_lock():
+    """Serialises attach and detach of one prefix. A POSIX record lock: a FUSE server forked
+    while it is held does not inherit it."""
+    import fcntl
+
+    path = _registry_path() + ".lock"
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def load_registry() -> list[dict]:
     try:
         with open(_registry_path(), "rb") as f:
@@ -394,30 +411,36 @@ def attach(opts: Options) -> int:
                 not checksum_blocks(disk):
             raise Failure("corrupt image (checksum mismatch)")
         pmap = partitions.read_map(disk.read, disk.size)
-        images = load_registry()
-        number = _free_disk_number(images)
-        entities = []
-        if pmap.scheme != "none":
-            entities.append({"dev-entry": f"/dev/disk{number}", "content-hint": pmap.scheme,
-                             "potentially-mountable": False})
-        try:
-            for index, part in enumerate(pmap.partitions, 1):
-                if part.type == "Apple_Free":
-                    continue  # free space gets no device node
-                dev = (f"/dev/disk{number}s{index}" if pmap.scheme != "none"
-                       else f"/dev/disk{number}")
-                entities.append(_attach_partition(disk, part, dev, opts, root, images,
-                                                  entities))
-        except BaseException:
-            _unmount_all(entities)
-            raise
-        if not any(e["potentially-mountable"] for e in entities):
-            raise Failure("image not recognized" if disk.trailer is None
-                          else "no mountable file systems")
-        images.append({"image-path": path, "disk": number, "pid": os.getpid(),
-                       "sectors": disk.size // udif.SECTOR,
-                       "format": disk.format, "system-entities": entities})
-        save_registry(images)
+        with registry_lock():
+            return _attach_locked(path, disk, pmap, opts, root)
+
+
+def _attach_locked(path: str, disk: udif.Disk, pmap: partitions.Map, opts: Options,
+                   root: str) -> int:
+    images = load_registry()
+    number = _free_disk_number(images)
+    entities = []
+    if pmap.scheme != "none":
+        entities.append({"dev-entry": f"/dev/disk{number}", "content-hint": pmap.scheme,
+                         "potentially-mountable": False})
+    try:
+        for index, part in enumerate(pmap.partitions, 1):
+            if part.type == "Apple_Free":
+                continue  # free space gets no device node
+            dev = (f"/dev/disk{number}s{index}" if pmap.scheme != "none"
+                   else f"/dev/disk{number}")
+            entities.append(_attach_partition(disk, part, dev, opts, root, images,
+                                              entities))
+    except BaseException:
+        _unmount_all(entities)
+        raise
+    if not any(e["potentially-mountable"] for e in entities):
+        raise Failure("image not recognized" if disk.trailer is None
+                      else "no mountable file systems")
+    images.append({"image-path": path, "disk": number, "pid": os.getpid(),
+                   "sectors": disk.size // udif.SECTOR,
+                   "format": disk.format, "system-entities": entities})
+    save_registry(images)
     if "-plist" in opts.flags:
         sys.stdout.write(plistlib.dumps({"system-entities": [_public(e) for e in entities]})
                          .decode())
@@ -482,9 +505,15 @@ def _device_line(entity: dict) -> str:
 
 
 def detach(opts: Options) -> int:
-    from machbox.dmg import mount
 
     target = opts.one("device name or mount point")
+    with registry_lock():
+        return _detach_locked(target, opts)
+
+
+def _detach_locked(target: str, opts: Options) -> int:
+    from machbox.dmg import mount
+
     images = load_registry()
     root = prefix_root()
     image = _find_attached(images, target, root)

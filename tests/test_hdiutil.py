@@ -521,6 +521,29 @@ def test_mutated_volumes_fail_cleanly(source, tmp_path):
             pass
 
 
+@needs_7zip
+def test_case_sensitive_volume(hdiutil, tmp_path):
+    src = tmp_path / "cases"
+    src.mkdir()
+    (src / "a.txt").write_text("lower\n")
+    (src / "A.txt").write_text("upper\n")
+    p = hdiutil("create", "-srcfolder", src, tmp_path / "ci", check=False)
+    assert p.returncode == 1 and "are one name on a case-insensitive volume" in p.stderr
+    assert not (tmp_path / "ci.dmg").exists()
+    image = tmp_path / "cs.dmg"
+    hdiutil("create", "-srcfolder", src, "-fs", "Case-sensitive HFS+", image)
+    assert "Everything is Ok" in seven_zip("t", image).stdout
+    seven_zip("x", "-y", f"-o{tmp_path / 'x'}", image)
+    assert regular_files(tmp_path / "x" / "cases") == {"a.txt": b"lower\n", "A.txt": b"upper\n"}
+    hdiutil("attach", image)
+    assert regular_files(hdiutil.prefix / "Volumes" / "cases") == {"a.txt": b"lower\n",
+                                                                   "A.txt": b"upper\n"}
+    from machbox.dmg import udif
+
+    with udif.open_image(str(image)) as disk:
+        assert disk.read(40 * SECTOR + 1024, 4) == b"HX\x00\x05"   # HFSX, version 5
+
+
 def test_usage_and_errors(hdiutil, source, tmp_path):
     p = hdiutil("frobnicate", check=False)
     assert p.returncode == 1 and p.stderr.startswith('hdiutil: unknown verb "frobnicate"')

@@ -31,7 +31,8 @@ def _zeros(offset: int, size: int) -> bytes:
 
 
 def create_from_folder(src: str, out: str, volname: str, fmt: str = "UDZO",
-                       layout: str = "GPTSPUD", progress=None) -> None:
+                       layout: str = "GPTSPUD", progress=None,
+                       case_sensitive: bool = False) -> None:
     if fmt not in udif.WRITABLE_FORMATS:
         raise ImageError(f"format {fmt} is not supported for writing "
                          f"({', '.join(udif.WRITABLE_FORMATS)})")
@@ -40,7 +41,7 @@ def create_from_folder(src: str, out: str, volname: str, fmt: str = "UDZO",
     if fmt in udif.FORMATS:
         codecs.compress(udif.FORMATS[fmt][0], b"")  # fail early when the codec is missing
     with tempfile.TemporaryFile(dir=os.path.dirname(os.path.abspath(out))) as volume:
-        size = hfsplus_write.write_volume(src, volname, volume)
+        size = hfsplus_write.write_volume(src, volname, volume, case_sensitive=case_sensitive)
         sectors = size // SECTOR
         read = _file_reader(volume)
         if layout == "NONE":

@@ -48,6 +48,7 @@ THREAD_EXISTS = 0x0002                 # kHFSThreadExistsMask on file records
 VOLUME_UNMOUNTED = 1 << 8              # kHFSVolumeUnmountedBit
 BIG_KEYS, VARIABLE_INDEX_KEYS = 2, 4   # kBTBigKeysMask, kBTVariableIndexKeysMask
 CASE_FOLDING = 0xCF                    # kHFSCaseFolding
+BINARY_COMPARE = 0xBC                  # kHFSBinaryCompare (HFSX, case-sensitive)
 MAC_ROMAN_ENCODING_BIT = 1
 SYMLINK_TYPE, SYMLINK_CREATOR = b"slnk", b"rhap"
 IGNORABLE = set(range(0x200C, 0x2010)) | set(range(0x202A, 0x202F)) | \
@@ -180,14 +181,27 @@ def _thread(node: Node) -> bytes:
     return struct.pack(">hhIH", kind, 0, node.parent, len(encoded) // 2) + encoded
 
 
-def catalog_records(nodes: list[Node]) -> list[tuple[tuple, bytes, bytes]]:
-    """(sort key, key bytes, record bytes) in catalog order."""
+def binary_key(name: str) -> tuple[int, ...]:
+    encoded = name.encode("utf-16-be")
+    return struct.unpack(f">{len(encoded) // 2}H", encoded)
+
+
+def catalog_records(nodes: list[Node], case_sensitive: bool = False
+                    ) -> list[tuple[tuple, bytes, bytes]]:
+    """(sort key, key bytes, record bytes) in catalog order; two names of a folder that
+    compare equal (differ only in case, on a case-insensitive volume) are an error."""
+    order = binary_key if case_sensitive else fold_key
     records = []
     for node in nodes:
         records.append(((node.cnid, ()), _key(node.cnid, ""), _thread(node)))
         body = _folder_record(node) if node.is_dir else _file_record(node)
-        records.append(((node.parent, fold_key(node.name)), _key(node.parent, node.name), body))
+        records.append(((node.parent, order(node.name)), _key(node.parent, node.name), body))
     records.sort(key=lambda r: r[0])
+    for a, b in zip(records, records[1:]):
+        if a[0] == b[0]:
+            names = [k[8:].decode("utf-16-be") for k in (a[1], b[1])]
+            raise ImageError(f"{names[0]!r} and {names[1]!r} are one name on a "
+                             "case-insensitive volume (use -fs \"Case-sensitive HFS+\")")
     return records
 
 
@@ -272,16 +286,18 @@ def _blocks(size: int) -> int:
 
 
 def write_volume(src: str, volname: str, out, free_bytes: int | None = None,
-                 progress=None) -> int:
-    """Writes the volume to the binary file ``out`` (from its offset 0); returns its size."""
+                 progress=None, case_sensitive: bool = False) -> int:
+    """Writes the volume to the binary file ``out`` (from its offset 0); returns its size.
+    ``case_sensitive`` makes it HFSX (signature HX, binary name order)."""
     nodes = scan(src, volname)
+    compare = BINARY_COMPARE if case_sensitive else CASE_FOLDING
+    records = [(k, r) for _, k, r in catalog_records(nodes, case_sensitive)]
     files = [n for n in nodes if not n.is_dir]
     data_blocks = sum(_blocks(n.data_size) for n in files)
     extents_blocks = 1
     # the catalog's size does not depend on where the data goes: measure it with block 0
-    catalog_len = len(build_btree([(k, r) for _, k, r in catalog_records(nodes)],
-                                  CATALOG_KEY_MAX, BIG_KEYS | VARIABLE_INDEX_KEYS,
-                                  CASE_FOLDING))
+    catalog_len = len(build_btree(records, CATALOG_KEY_MAX, BIG_KEYS | VARIABLE_INDEX_KEYS,
+                                  compare))
     catalog_blocks = _blocks(catalog_len) + 1  # one spare node for growth
     used = 1 + extents_blocks + catalog_blocks + data_blocks + 1
     free = _blocks(free_bytes) if free_bytes is not None else max(256, used // 10)
@@ -299,8 +315,8 @@ def write_volume(src: str, volname: str, out, free_bytes: int | None = None,
         next_block += _blocks(node.data_size)
     used_blocks = next_block
 
-    catalog = build_btree([(k, r) for _, k, r in catalog_records(nodes)], CATALOG_KEY_MAX,
-                          BIG_KEYS | VARIABLE_INDEX_KEYS, CASE_FOLDING,
+    records = [(k, r) for _, k, r in catalog_records(nodes, case_sensitive)]  # with extents
+    catalog = build_btree(records, CATALOG_KEY_MAX, BIG_KEYS | VARIABLE_INDEX_KEYS, compare,
                           min_nodes=catalog_blocks * BLOCK // NODE_SIZE)
     extents = build_btree([], 10, BIG_KEYS, 0, min_nodes=extents_blocks * BLOCK // NODE_SIZE)
     bitmap = bytearray(alloc_blocks * BLOCK)
@@ -318,7 +334,8 @@ def write_volume(src: str, volname: str, out, free_bytes: int | None = None,
         _write_data(out, node, progress)
     now = _hfs_time(time.time())
     header = VOLUME_HEADER.pack(
-        b"H+", 4, VOLUME_UNMOUNTED, 0x31302E30, 0, now, now, 0, now,
+        b"HX" if case_sensitive else b"H+", 5 if case_sensitive else 4, VOLUME_UNMOUNTED,
+        0x31302E30, 0, now, now, 0, now,
         len(files), len(nodes) - 1 - len(files), BLOCK, total, total - used_blocks - 1,
         used_blocks, 65536, 65536, FIRST_USER_CNID + len(nodes) - 1, 1,
         MAC_ROMAN_ENCODING_BIT, bytes(32),

@@ -8,7 +8,7 @@ holding HFS+ volumes in GPT, APM, MBR or no partition map.
     hdiutil verify IMAGE [-quiet]
     hdiutil create -srcfolder DIR [-volname NAME]
                    [-format UDZO|UDBZ|ULFO|ULMO|UDCO|UDRO|UDRW|UDTO]
-                   [-fs HFS+] [-layout GPTSPUD|SPUD|NONE] [-ov] OUT[.dmg]
+                   [-fs HFS+|HFSX] [-layout GPTSPUD|SPUD|NONE] [-ov] OUT[.dmg]
     hdiutil convert IMAGE -format FORMAT -o OUT[.dmg] [-ov]
 
 attach mounts each HFS+ volume read-only at /Volumes/NAME in the prefix: through FUSE when the
@@ -45,6 +45,9 @@ class Failure(Exception):
     """A verb failed; the message is the reason hdiutil prints."""
 
 
+# create -fs NAME -> case-sensitive (HFSX); journaled ones are written without a journal
+FILE_SYSTEMS = {"HFS+": False, "HFS+J": False, "Journaled HFS+": False, "HFSX": True,
+                "Case-sensitive HFS+": True, "Case-sensitive Journaled HFS+": True}
 COMMON_FLAGS = {"-quiet", "-verbose", "-debug", "-plist", "-puppetstrings"}
 # per verb: (flags, options taking a value); a flag listed but not acted on is accepted as
 # hdiutil accepts it, with no effect here (-nobrowse: no Finder to hide the volume from)
@@ -298,15 +301,15 @@ def create(opts: Options) -> int:
     if src is None:
         raise Failure("only create -srcfolder is supported")
     fs = opts.values.get("-fs", "HFS+")
-    if fs not in ("HFS+", "HFS+J", "Journaled HFS+"):  # written without a journal
-        raise Failure(f"file system {fs} is not supported (HFS+ is)")
+    if fs not in FILE_SYSTEMS:
+        raise Failure(f"file system {fs} is not supported (HFS+ and HFSX are)")
     if not os.path.isdir(src):
         raise Failure(f"{src}: No such file or directory")
     fmt = opts.values.get("-format", "UDZO")
     out = _target(opts.one("target image"), "-ov" in opts.flags, fmt)
     volname = opts.values.get("-volname") or os.path.basename(os.path.abspath(src))
     return _write(out, make.create_from_folder, src, out, volname, fmt,
-                  opts.values.get("-layout", "GPTSPUD"))
+                  opts.values.get("-layout", "GPTSPUD"), None, FILE_SYSTEMS[fs])
 
 
 def convert(opts: Options) -> int:

@@ -260,6 +260,32 @@ def test_zero_fill_comment_and_adc_chunks_are_read_by_7zip(tmp_path):
     assert (tmp_path / "x" / "0.Apple_Blob").read_bytes() == data
 
 
+@needs_7zip
+def test_hfs_compressed_files_are_read_by_7zip(mount_mode, hdiutil, source, tmp_path):
+    """HFS+ compression (decmpfs, as ditto keeps it when it copies compressed files into an
+    image): machbox writes zlib-compressed files (inline in the attribute, and in the
+    resource fork for large ones); 7-Zip decodes each by its method; attach reads them."""
+    from machbox.dmg import hfsplus_write, udif
+
+    with open(tmp_path / "vol", "w+b") as f:
+        hfsplus_write.write_volume(str(source), "Squeezed", f, compress=True)
+        f.seek(0)
+        volume = f.read()
+    image = tmp_path / "compressed.dmg"
+    part = udif.Partition("disk image (Apple_HFS : 0)", 0, len(volume) // SECTOR,
+                          lambda offset, size: volume[offset:offset + size])
+    udif.write_image(str(image), [part], "UDZO")
+    methods = {}
+    for block in seven_zip("l", "-slt", image).stdout.split("\n\n"):
+        fields = dict(line.split(" = ", 1) for line in block.splitlines() if " = " in line)
+        if fields.get("Path", "").startswith("Squeezed/"):
+            methods[fields["Path"][len("Squeezed/"):]] = fields.get("Method")
+    assert methods["README.txt"] == "ZLIB-attr" and methods["big.bin"] == "ZLIB-rsrc", methods
+    seven_zip("x", "-y", f"-o{tmp_path / 'x'}", image)
+    assert regular_files(tmp_path / "x" / "Squeezed") == regular_files(source)
+    check_attached(hdiutil, image, "Squeezed", source)
+
+
 # ---- others write, machbox reads -----------------------------------------------------------
 
 @pytest.fixture

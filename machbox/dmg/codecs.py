@@ -30,7 +30,7 @@ NAMES = {ZERO_FILL: "zero-fill", RAW: "raw", IGNORE: "ignore", ADC: "ADC", ZLIB:
          TERMINATOR: "terminator"}
 
 
-def _lzfse():
+def lzfse_module():
     try:
         import liblzfse
     except ImportError:
@@ -50,7 +50,7 @@ def decompress(kind: int, data: bytes, size: int) -> bytes:
         elif kind == BZIP2:
             out = bz2.BZ2Decompressor().decompress(data, size)
         elif kind == LZFSE:
-            out = _lzfse().decompress(data)
+            out = lzfse_module().decompress(data)
         elif kind == ADC:
             out = adc_decompress(data, size)
         elif kind == LZMA:
@@ -73,7 +73,7 @@ def compress(kind: int, data: bytes) -> bytes:
     if kind == BZIP2:
         return bz2.compress(data, 9)
     if kind == LZFSE:
-        return _lzfse().compress(data)
+        return lzfse_module().compress(data)
     if kind == ADC:
         return adc_compress(data)
     if kind == LZMA:  # ULMO: each chunk an xz stream (7-Zip reads it as such)

@@ -13,7 +13,7 @@ import stat
 import struct
 from dataclasses import dataclass, field
 
-from machbox.dmg import ImageError
+from machbox.dmg import ImageError, decmpfs
 
 # Volume header (at byte 1024 of the volume), TN1150 HFSPlusVolumeHeader
 VOLUME_HEADER = struct.Struct(">2sHIIIIIIIIIIIIIIIIIQ32s80s80s80s80s80s")
@@ -30,6 +30,10 @@ LEAF, INDEX, HEADER_NODE = -1, 0, 1
 FOLDER_RECORD, FILE_RECORD = 1, 2
 ROOT_PARENT, ROOT_FOLDER = 1, 2
 CATALOG_CNID = 4
+ATTRIBUTES_CNID = 8
+RESOURCE_FORK = 0xFF                   # the fork type of resource-fork extents
+UF_COMPRESSED = 0x20                   # BSD ownerFlags: content in com.apple.decmpfs
+ATTR_INLINE = 0x10                     # kHFSPlusAttrInlineData
 HIDDEN_NAMES = {"\0\0\0\0HFS+ Private Data", ".HFS+ Private Directory Data\r", ".journal",
                 ".journal_info_block"}
 HARDLINK_TYPE, HARDLINK_CREATOR = b"hlnk", b"hfs+"
@@ -40,6 +44,13 @@ PRIVATE_DIR = "\0\0\0\0HFS+ Private Data"
 class Fork:
     size: int
     extents: list[tuple[int, int]]      # (start block, block count)
+
+
+@dataclass
+class Compressed(Fork):
+    """A compressed file's content (decmpfs): its size, decoded from the attribute and the
+    resource fork when read."""
+    attribute: bytes = b""
 
 
 @dataclass
@@ -88,9 +99,13 @@ class Volume:
         self.modify_date = h[6]
         self.extents_fork = self._fork(h[22])
         self.catalog_fork = self._fork(h[23])
+        self.attributes_fork = self._fork(h[24])
+        self._compressed: set[int] = set()
+        self._decoded: tuple[int, bytes] | None = None
         self._overflow: dict[tuple[int, int], list[tuple[int, int]]] | None = None
         self.entries: dict[int, Entry] = {}
         self._load_catalog()
+        self._load_compression()
         root = self.entries.get(ROOT_FOLDER)
         if root is None:
             raise ImageError("HFS+ catalog has no root folder")
@@ -128,6 +143,11 @@ class Volume:
 
     def read_fork(self, fork: Fork, cnid: int, fork_type: int = 0):
         """The fork's bytes, in pieces of at most one extent (1 MiB reads)."""
+        if isinstance(fork, Compressed):
+            content = self._content(fork, cnid)
+            for start in range(0, len(content), 1 << 20):
+                yield content[start:start + (1 << 20)]
+            return
         left = fork.size
         for start, count in self.fork_extents(fork, cnid, fork_type):
             pos = self.offset + start * self.block_size
@@ -143,6 +163,8 @@ class Volume:
 
     def read_range(self, fork: Fork, cnid: int, offset: int, size: int) -> bytes:
         """``size`` bytes of the fork from ``offset`` (fewer at its end), for random reads."""
+        if isinstance(fork, Compressed):
+            return self._content(fork, cnid)[offset:offset + size]
         size = max(0, min(size, fork.size - offset))
         out = bytearray()
         base = 0
@@ -215,7 +237,9 @@ class Volume:
                      hfs_to_unix(f[7]), hfs_to_unix(f[6]))
 
     def _file(self, f, parent: int, name: str) -> Entry:
-        uid, gid, _, _, mode, special = BSD_INFO.unpack(f[9])
+        uid, gid, _, owner_flags, mode, special = BSD_INFO.unpack(f[9])
+        if owner_flags & UF_COMPRESSED:
+            self._compressed.add(f[3])
         if not stat.S_IFMT(mode):
             mode |= stat.S_IFREG
         if not mode & 0o7777 and stat.S_ISREG(mode):
@@ -226,6 +250,34 @@ class Volume:
         if finder[:4] == HARDLINK_TYPE and finder[4:8] == HARDLINK_CREATOR:
             entry.link_inode = special
         return entry
+
+    def _load_compression(self) -> None:
+        """Compressed files' decmpfs attributes, from the attributes B-tree's inline records."""
+        if not self._compressed or not self.attributes_fork.size:
+            return
+        data = self._read_system_file(self.attributes_fork, ATTRIBUTES_CNID)
+        wanted = decmpfs.XATTR_NAME.encode("utf-16-be")
+        for key, rec in _leaf_records(data):
+            if len(key) < 12 or len(rec) < 16:
+                continue
+            cnid, start, length = struct.unpack_from(">IIH", key, 2)
+            kind, _, _, size = struct.unpack_from(">IIII", rec)
+            entry = self.entries.get(cnid)
+            if (key[12:12 + 2 * length] != wanted or kind != ATTR_INLINE or start or
+                    cnid not in self._compressed or entry is None):
+                continue
+            value = rec[16:16 + size]
+            parsed = decmpfs.parse_header(value)
+            if parsed is not None:
+                entry.data = Compressed(parsed[1], [], value)
+
+    def _content(self, fork: Compressed, cnid: int) -> bytes:
+        """A compressed file's bytes (the last one decoded is kept: reads come in runs)."""
+        if self._decoded is None or self._decoded[0] != cnid:
+            entry = self.entries[cnid]
+            self._decoded = (cnid, decmpfs.decode(
+                fork.attribute, lambda: self.read_all(entry.rsrc, cnid, RESOURCE_FORK)))
+        return self._decoded[1]
 
     def resolve(self, entry: Entry) -> Entry:
         """A hard link's iNode file (which holds the data), else the entry itself."""

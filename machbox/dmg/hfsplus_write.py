@@ -45,6 +45,9 @@ ROOT_PARENT, ROOT_FOLDER = 1, 2
 EXTENTS_CNID, CATALOG_CNID, ALLOCATION_CNID = 3, 4, 6
 FOLDER_THREAD, FILE_THREAD = 3, 4
 THREAD_EXISTS = 0x0002                 # kHFSThreadExistsMask on file records
+UF_COMPRESSED = 0x20                   # BSD ownerFlags: content in com.apple.decmpfs
+ATTR_INLINE = 0x10                     # kHFSPlusAttrInlineData
+ATTR_KEY_MAX = 266                     # kHFSPlusAttrKeyMaximumLength
 VOLUME_UNMOUNTED = 1 << 8              # kHFSVolumeUnmountedBit
 BIG_KEYS, VARIABLE_INDEX_KEYS = 2, 4   # kBTBigKeysMask, kBTVariableIndexKeysMask
 CASE_FOLDING = 0xCF                    # kHFSCaseFolding
@@ -64,15 +67,25 @@ class Node:
     path: str
     children: list[Node] = field(default_factory=list)
     data: bytes | None = None   # a symlink's target
-    start_block: int = 0
+    start_block: int = 0        # of the data fork, or of the resource fork when compressed
+    decmpfs: bytes | None = None  # a compressed file's com.apple.decmpfs attribute
+    rsrc: bytes | None = None     # and its resource fork (large files)
 
     @property
     def is_dir(self) -> bool:
         return stat.S_ISDIR(self.st.st_mode)
 
     @property
+    def stored_size(self) -> int:
+        """The bytes written to the volume: the data fork, or a compressed file's resource
+        fork."""
+        if self.decmpfs is not None:
+            return len(self.rsrc or b"")
+        return self.data_size
+
+    @property
     def data_size(self) -> int:
-        if self.is_dir:
+        if self.is_dir or self.decmpfs is not None:
             return 0
         if self.data is not None:
             return len(self.data)
@@ -107,8 +120,9 @@ def _hfs_time(seconds: float) -> int:
 
 # ---- the tree ------------------------------------------------------------------------------
 
-def scan(src: str, volname: str) -> list[Node]:
-    """Every node of the tree, root first, with CNIDs in visiting order."""
+def scan(src: str, volname: str, compress: bool = False) -> list[Node]:
+    """Every node of the tree, root first, with CNIDs in visiting order; with ``compress``
+    regular files are stored HFS+-compressed (decmpfs, zlib)."""
     try:
         root = Node(ROOT_FOLDER, ROOT_PARENT, hfs_name(volname), os.stat(src), src)
     except OSError as e:
@@ -129,11 +143,23 @@ def scan(src: str, volname: str) -> list[Node]:
             node = Node(FIRST_USER_CNID + len(nodes) - 1, folder.cnid, hfs_name(name), st, path)
             if stat.S_ISLNK(st.st_mode):
                 node.data = os.fsencode(os.readlink(path))
+            elif compress and stat.S_ISREG(st.st_mode) and st.st_size:
+                node.decmpfs, node.rsrc = _compress(path)
             folder.children.append(node)
             nodes.append(node)
             if node.is_dir:
                 pending.append(node)
     return nodes
+
+
+def _compress(path: str) -> tuple[bytes, bytes | None]:
+    from machbox.dmg import decmpfs
+
+    try:
+        with open(path, "rb") as f:
+            return decmpfs.encode(f.read())
+    except OSError as e:
+        raise ImageError(f"{path}: {e.strerror}") from None
 
 
 # ---- catalog records -----------------------------------------------------------------------
@@ -144,8 +170,8 @@ def _key(parent: int, name: str) -> bytes:
     return struct.pack(">H", len(body)) + body
 
 
-def _bsd_info(st: os.stat_result) -> bytes:
-    return BSD_INFO.pack(st.st_uid & 0xFFFFFFFF, st.st_gid & 0xFFFFFFFF, 0, 0,
+def _bsd_info(st: os.stat_result, owner_flags: int = 0) -> bytes:
+    return BSD_INFO.pack(st.st_uid & 0xFFFFFFFF, st.st_gid & 0xFFFFFFFF, 0, owner_flags,
                          st.st_mode & 0xFFFF, 0)
 
 
@@ -170,6 +196,10 @@ def _file_record(node: Node) -> bytes:
     info = bytes(16)
     if node.data is not None:
         info = SYMLINK_TYPE + SYMLINK_CREATOR + bytes(8)
+    if node.decmpfs is not None:  # content in the attribute and the resource fork
+        return FILE.pack(2, THREAD_EXISTS, 0, node.cnid, *_times(node.st),
+                         _bsd_info(node.st, UF_COMPRESSED), info, bytes(16), 0, 0,
+                         _fork(0, 0), _fork(node.stored_size, node.start_block))
     return FILE.pack(2, THREAD_EXISTS, 0, node.cnid, *_times(node.st), _bsd_info(node.st),
                      info, bytes(16), 0, 0, _fork(node.data_size, node.start_block),
                      _fork(0, 0))
@@ -202,6 +232,21 @@ def catalog_records(nodes: list[Node], case_sensitive: bool = False
             names = [k[8:].decode("utf-16-be") for k in (a[1], b[1])]
             raise ImageError(f"{names[0]!r} and {names[1]!r} are one name on a "
                              "case-insensitive volume (use -fs \"Case-sensitive HFS+\")")
+    return records
+
+
+def attribute_records(nodes: list[Node]) -> list[tuple[bytes, bytes]]:
+    """The attributes B-tree's inline records (the decmpfs ones), in key order: file ID,
+    then name."""
+    from machbox.dmg import decmpfs
+
+    name = decmpfs.XATTR_NAME.encode("utf-16-be")
+    records = []
+    for node in sorted((n for n in nodes if n.decmpfs is not None), key=lambda n: n.cnid):
+        key = struct.pack(">HHIIH", 12 + len(name), 0, node.cnid, 0, len(name) // 2) + name
+        value = node.decmpfs + bytes(len(node.decmpfs) & 1)
+        records.append((key, struct.pack(">IIII", ATTR_INLINE, 0, 0, len(node.decmpfs)) +
+                        value))
     return records
 
 
@@ -286,20 +331,25 @@ def _blocks(size: int) -> int:
 
 
 def write_volume(src: str, volname: str, out, free_bytes: int | None = None,
-                 progress=None, case_sensitive: bool = False) -> int:
+                 progress=None, case_sensitive: bool = False, compress: bool = False) -> int:
     """Writes the volume to the binary file ``out`` (from its offset 0); returns its size.
-    ``case_sensitive`` makes it HFSX (signature HX, binary name order)."""
-    nodes = scan(src, volname)
+    ``case_sensitive`` makes it HFSX (signature HX, binary name order); ``compress`` stores
+    files HFS+-compressed (with an attributes B-tree)."""
+    nodes = scan(src, volname, compress)
     compare = BINARY_COMPARE if case_sensitive else CASE_FOLDING
     records = [(k, r) for _, k, r in catalog_records(nodes, case_sensitive)]
     files = [n for n in nodes if not n.is_dir]
-    data_blocks = sum(_blocks(n.data_size) for n in files)
+    data_blocks = sum(_blocks(n.stored_size) for n in files)
     extents_blocks = 1
+    attributes = attribute_records(nodes)
+    attributes_len = len(build_btree(attributes, ATTR_KEY_MAX, BIG_KEYS | VARIABLE_INDEX_KEYS,
+                                     0)) if attributes else 0
+    attributes_blocks = _blocks(attributes_len)
     # the catalog's size does not depend on where the data goes: measure it with block 0
     catalog_len = len(build_btree(records, CATALOG_KEY_MAX, BIG_KEYS | VARIABLE_INDEX_KEYS,
                                   compare))
     catalog_blocks = _blocks(catalog_len) + 1  # one spare node for growth
-    used = 1 + extents_blocks + catalog_blocks + data_blocks + 1
+    used = 1 + extents_blocks + catalog_blocks + attributes_blocks + data_blocks + 1
     free = _blocks(free_bytes) if free_bytes is not None else max(256, used // 10)
     total = used + free
     alloc_blocks = _blocks(-(-total // 8))
@@ -309,10 +359,11 @@ def write_volume(src: str, volname: str, out, free_bytes: int | None = None,
     alloc_start = 1
     extents_start = alloc_start + alloc_blocks
     catalog_start = extents_start + extents_blocks
-    next_block = catalog_start + catalog_blocks
+    attributes_start = catalog_start + catalog_blocks
+    next_block = attributes_start + attributes_blocks
     for node in files:
-        node.start_block = next_block if node.data_size else 0
-        next_block += _blocks(node.data_size)
+        node.start_block = next_block if node.stored_size else 0
+        next_block += _blocks(node.stored_size)
     used_blocks = next_block
 
     records = [(k, r) for _, k, r in catalog_records(nodes, case_sensitive)]  # with extents
@@ -330,6 +381,12 @@ def write_volume(src: str, volname: str, out, free_bytes: int | None = None,
     out.write(extents)
     out.seek(catalog_start * BLOCK)
     out.write(catalog)
+    attributes_tree = b""
+    if attributes:
+        attributes_tree = build_btree(attributes, ATTR_KEY_MAX, BIG_KEYS | VARIABLE_INDEX_KEYS,
+                                      0, min_nodes=attributes_blocks * BLOCK // NODE_SIZE)
+        out.seek(attributes_start * BLOCK)
+        out.write(attributes_tree)
     for node in files:
         _write_data(out, node, progress)
     now = _hfs_time(time.time())
@@ -342,7 +399,8 @@ def write_volume(src: str, volname: str, out, free_bytes: int | None = None,
         _system_fork(alloc_blocks * BLOCK, alloc_start),
         _system_fork(len(extents), extents_start),
         _system_fork(len(catalog), catalog_start),
-        _system_fork(0, 0), _system_fork(0, 0))
+        _system_fork(len(attributes_tree), attributes_start if attributes_tree else 0),
+        _system_fork(0, 0))
     out.seek(1024)
     out.write(header)
     out.seek(total * BLOCK - 1024)
@@ -357,11 +415,11 @@ def _system_fork(size: int, start: int) -> bytes:
 
 
 def _write_data(out, node: Node, progress) -> None:
-    if not node.data_size:
+    if not node.stored_size:
         return
     out.seek(node.start_block * BLOCK)
-    if node.data is not None:
-        out.write(node.data)
+    if node.data is not None or node.rsrc is not None:
+        out.write(node.data if node.data is not None else node.rsrc)
         return
     left = node.data_size
     try:

@@ -670,12 +670,18 @@ def test_concurrent_attaches_get_distinct_disks(machbox_cmd, hdiutil, source, tm
     assert hdiutil("info").stdout.count("image-path      : ") == 3
 
 
-def test_prefix_has_hdiutil(hdiutil, tmp_path):
+def test_prefix_has_hdiutil(hdiutil, source, tmp_path):
     hdiutil("info")
     script = hdiutil.prefix / "usr" / "bin" / "hdiutil"
+    env = dict(os.environ, MACHBOX_PREFIX=str(hdiutil.prefix))
     p = subprocess.run([str(script), "info"], capture_output=True, text=True, timeout=60,
-                       env=dict(os.environ, MACHBOX_PREFIX=str(hdiutil.prefix)))
+                       env=env)
     assert p.returncode == 0 and p.stdout.startswith("framework       : "), p.stderr
+    if _has("liblzfse"):  # the script runs Python without site; hdiutil still finds it
+        p = subprocess.run([str(script), "create", "-srcfolder", str(source), "-format",
+                            "ULFO", str(tmp_path / "lz")], capture_output=True, text=True,
+                           timeout=120, env=env)
+        assert p.returncode == 0, p.stderr
 
 
 def test_adc_codec_round_trip():

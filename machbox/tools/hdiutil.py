@@ -99,7 +99,17 @@ class Options:
         return self.positional[0]
 
 
+def _site_packages() -> None:
+    """The prefix's /usr/bin scripts run Python with -S (no site-packages, for speed); the
+    optional packages hdiutil uses (pyliblzfse, fusepy) live there."""
+    if sys.flags.no_site:
+        import site
+
+        site.main()
+
+
 def main(args: list[str]) -> int:
+    _site_packages()
     if not args or args[0] in ("help", "-help", "-h"):
         (sys.stdout if args else sys.stderr).write(USAGE)
         return 0 if args else EXIT_FAILED

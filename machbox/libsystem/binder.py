@@ -18,6 +18,7 @@ from machbox.libsystem.core import (
 )
 from machbox.libsystem.mach import NO_ERRNO_THUNK
 from machbox.libsystem.registry import DIRECT, UNIMPLEMENTED, DarwinError, Export
+from machbox.trace import tracer
 
 _UNWRAPPED = KERNEL_NOT_SYSCALLS | KERNEL_STACK_ARGUMENTS | NO_ERRNO_THUNK
 
@@ -86,6 +87,8 @@ class Binder:
         self.bound: dict[tuple[str, str], Binding] = {}
         self.icu: tuple[int, list[int]] | None = None
         native.set_dispatcher(self._dispatch)
+        # under `machbox trace` only: imports are then bound through recording thunks
+        self.tracer = tracer(native)
 
     # ---- host libraries -----------------------------------------------------------------
 
@@ -160,6 +163,9 @@ class Binder:
         b = self.bound.get(key)
         if b is None:
             b = self._resolve(library, name)
+            if b is not None and self.tracer is not None \
+                    and self.tracer.wants(name, b.library, b.kind):
+                b = Binding(self.tracer.wrap(name, b.kind, b.address), b.kind, b.library)
             self.bound[key] = b
         return b
 

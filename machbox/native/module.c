@@ -279,6 +279,12 @@ static PyObject *py_python_stub(PyObject *self, PyObject *args)
     return PyLong_FromUnsignedLongLong((uintptr_t)p);
 }
 
+/* trace.c: `machbox trace` */
+MB_HIDDEN PyObject *mb_py_trace_open(PyObject *self, PyObject *args);
+MB_HIDDEN PyObject *mb_py_trace_flagset(PyObject *self, PyObject *args);
+MB_HIDDEN PyObject *mb_py_trace_stub(PyObject *self, PyObject *args);
+MB_HIDDEN PyObject *mb_py_trace_kinds(PyObject *self, PyObject *unused);
+
 static PyObject *py_set_errno(PyObject *self, PyObject *arg)
 {
     mb_set_darwin_errno((int)PyLong_AsLong(arg));
@@ -585,6 +591,11 @@ static PyMethodDef methods[] = {
     {"unimplemented_stub", py_unimplemented_stub, METH_VARARGS, "stub(name, library) -> addr"},
     {"syscall_stub", py_syscall_stub, METH_VARARGS, "syscall_stub(target, wide) -> addr"},
     {"python_stub", py_python_stub, METH_VARARGS, "python_stub(index) -> addr"},
+    {"trace_open", mb_py_trace_open, METH_VARARGS, "trace_open(path, only_glob)"},
+    {"trace_flagset", mb_py_trace_flagset, METH_VARARGS, "trace_flagset(i, mode, pairs)"},
+    {"trace_stub", mb_py_trace_stub, METH_VARARGS,
+     "trace_stub(target, name, kind, argkinds, argsets, result, flags) -> addr"},
+    {"trace_kinds", mb_py_trace_kinds, METH_NOARGS, "(argument kinds, result kinds)"},
     {"set_dispatcher", py_set_dispatcher, METH_O, "set_dispatcher(callable)"},
     {"set_errno", py_set_errno, METH_O, "set_errno(darwin_errno): the guest's errno"},
     {"register_unwind", py_register_unwind, METH_VARARGS, "register_unwind(base, ui, n, eh, n)"},

@@ -1,0 +1,34 @@
+// status: 0
+// files: trace_out.txt
+// The calls `machbox trace` must show (tests/test_trace.py): a failing open (ENOENT), an
+// open with O_CREAT, a write of 12 bytes, a fork whose child writes and exits with 3; with
+// an argument it first starts itself again by exec (the trace follows it).
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+    if (argc > 1) {
+        execl(argv[0], argv[0], (char *)NULL);
+        return 127;
+    }
+    int fd = open("/nonexistent-machbox/missing.txt", O_RDONLY | O_CLOEXEC);
+    printf("missing: %d %s\n", fd, fd < 0 && errno == ENOENT ? "ENOENT" : "?");
+    fd = open("trace_out.txt", O_WRONLY | O_CREAT | O_TRUNC, 0640);
+    printf("write: %zd\n", write(fd, "traced bytes", 12));
+    close(fd);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        write(1, "child\n", 6);
+        _exit(3);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    printf("child status: %d\n", WEXITSTATUS(status));
+    return 0;
+}

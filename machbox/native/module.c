@@ -279,6 +279,29 @@ static PyObject *py_python_stub(PyObject *self, PyObject *args)
     return PyLong_FromUnsignedLongLong((uintptr_t)p);
 }
 
+/* ---- the commpage's facts (machbox.kernel.commpage fills the page) --------------------- */
+
+static PyObject *py_cpuid(PyObject *self, PyObject *args)
+{
+    unsigned int leaf, sub, a, b, c, d;
+    if (!PyArg_ParseTuple(args, "II", &leaf, &sub))
+        return NULL;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(sub));
+    return Py_BuildValue("(IIII)", a, b, c, d);
+}
+
+MB_EXPORT uint64_t mb_mach_absolute_time(void);
+
+/* (time stamp counter, mach_absolute_time) read together: two samples give the counter's
+ * rate, which nanotime() in the commpage needs */
+static PyObject *py_tsc_sample(PyObject *self, PyObject *unused)
+{
+    unsigned int lo, hi;
+    uint64_t ns = mb_mach_absolute_time();
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return Py_BuildValue("(KK)", ((unsigned long long)hi << 32) | lo, (unsigned long long)ns);
+}
+
 /* trace.c: `machbox trace` */
 MB_HIDDEN PyObject *mb_py_trace_open(PyObject *self, PyObject *args);
 MB_HIDDEN PyObject *mb_py_trace_flagset(PyObject *self, PyObject *args);
@@ -591,6 +614,8 @@ static PyMethodDef methods[] = {
     {"unimplemented_stub", py_unimplemented_stub, METH_VARARGS, "stub(name, library) -> addr"},
     {"syscall_stub", py_syscall_stub, METH_VARARGS, "syscall_stub(target, wide) -> addr"},
     {"python_stub", py_python_stub, METH_VARARGS, "python_stub(index) -> addr"},
+    {"cpuid", py_cpuid, METH_VARARGS, "cpuid(leaf, subleaf) -> (eax, ebx, ecx, edx)"},
+    {"tsc_sample", py_tsc_sample, METH_NOARGS, "(rdtsc, mach_absolute_time)"},
     {"trace_open", mb_py_trace_open, METH_VARARGS, "trace_open(path, only_glob)"},
     {"trace_flagset", mb_py_trace_flagset, METH_VARARGS, "trace_flagset(i, mode, pairs)"},
     {"trace_stub", mb_py_trace_stub, METH_VARARGS,

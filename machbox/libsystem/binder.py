@@ -89,6 +89,7 @@ class Binder:
         native.set_dispatcher(self._dispatch)
         # under `machbox trace` only: imports are then bound through recording thunks
         self.tracer = tracer(native)
+        self.untraced: dict[tuple[str, str], Binding | None] = {}
 
     # ---- host libraries -----------------------------------------------------------------
 
@@ -168,6 +169,21 @@ class Binder:
                 b = Binding(self.tracer.wrap(name, b.kind, b.address), b.kind, b.library)
             self.bound[key] = b
         return b
+
+    def implementation(self, library: str, name: str) -> Binding | None:
+        """The binding of ``name`` without a tracing thunk: what a raw system call runs
+        (machbox.kernel.syscalls), which `machbox trace` records itself."""
+        if self.tracer is None:
+            return self.resolve(library, name)
+        key = (library, name)
+        if key not in self.untraced:
+            self.untraced[key] = self._resolve(library, name)
+        return self.untraced[key]
+
+    @staticmethod
+    def wide_result(name: str) -> bool:
+        """Whether libsystem_kernel function ``name`` fails with a 64-bit -1 only."""
+        return name in KERNEL_WIDE_RESULTS
 
     def _resolve(self, library: str, name: str) -> Binding | None:
         export = self.table.lookup(library, name)

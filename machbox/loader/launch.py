@@ -89,6 +89,10 @@ def launch(program: str, argv: list[str], prefix: str | None = None,
         debugsyms.write(symbols, loader.images)
         loader.debugger_attached = True
     commpage.start()
+    # from here on guest code runs: its raw `syscall` instructions get Darwin's meaning
+    from machbox.kernel import syscalls
+
+    syscalls.arm(native, loader.binder)
     inits = [p + img.slide for img in loader.initializer_order() for p in img.plan.initializers]
     entry = main.macho.entry
     if entry.kind == "main":

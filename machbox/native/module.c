@@ -302,10 +302,15 @@ static PyObject *py_tsc_sample(PyObject *self, PyObject *unused)
     return Py_BuildValue("(KK)", ((unsigned long long)hi << 32) | lo, (unsigned long long)ns);
 }
 
+/* sud.c: raw system calls */
+MB_HIDDEN PyObject *mb_py_sud_arm(PyObject *self, PyObject *args);
+MB_HIDDEN PyObject *mb_py_sud_kinds(PyObject *self, PyObject *unused);
+
 /* trace.c: `machbox trace` */
 MB_HIDDEN PyObject *mb_py_trace_open(PyObject *self, PyObject *args);
 MB_HIDDEN PyObject *mb_py_trace_flagset(PyObject *self, PyObject *args);
 MB_HIDDEN PyObject *mb_py_trace_stub(PyObject *self, PyObject *args);
+MB_HIDDEN PyObject *mb_py_trace_site(PyObject *self, PyObject *args);
 MB_HIDDEN PyObject *mb_py_trace_kinds(PyObject *self, PyObject *unused);
 
 static PyObject *py_set_errno(PyObject *self, PyObject *arg)
@@ -616,10 +621,14 @@ static PyMethodDef methods[] = {
     {"python_stub", py_python_stub, METH_VARARGS, "python_stub(index) -> addr"},
     {"cpuid", py_cpuid, METH_VARARGS, "cpuid(leaf, subleaf) -> (eax, ebx, ecx, edx)"},
     {"tsc_sample", py_tsc_sample, METH_NOARGS, "(rdtsc, mach_absolute_time)"},
+    {"sud_arm", mb_py_sud_arm, METH_VARARGS, "sud_arm(exempt_start, resolver) -> armed"},
+    {"sud_kinds", mb_py_sud_kinds, METH_NOARGS, "how a raw system call is served, by index"},
     {"trace_open", mb_py_trace_open, METH_VARARGS, "trace_open(path, only_glob)"},
     {"trace_flagset", mb_py_trace_flagset, METH_VARARGS, "trace_flagset(i, mode, pairs)"},
     {"trace_stub", mb_py_trace_stub, METH_VARARGS,
      "trace_stub(target, name, kind, argkinds, argsets, result, flags) -> addr"},
+    {"trace_site", mb_py_trace_site, METH_VARARGS,
+     "trace_site(0, name, kind, argkinds, argsets, result, flags) -> site address"},
     {"trace_kinds", mb_py_trace_kinds, METH_NOARGS, "(argument kinds, result kinds)"},
     {"set_dispatcher", py_set_dispatcher, METH_O, "set_dispatcher(callable)"},
     {"set_errno", py_set_errno, METH_O, "set_errno(darwin_errno): the guest's errno"},

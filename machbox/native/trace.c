@@ -415,9 +415,9 @@ MB_HIDDEN PyObject *mb_py_trace_flagset(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* trace_stub(target, name, kind, argkinds, argsets, result, flags) -> address of a thunk
- * that records each call of target. argkinds None: the prototype is unknown. */
-MB_HIDDEN PyObject *mb_py_trace_stub(PyObject *self, PyObject *args)
+/* A call site from (target, name, kind, argkinds, argsets, result, flags); argkinds None:
+ * the prototype is unknown. NULL with a Python error set on failure. */
+static struct mb_trace_site *make_site(PyObject *args)
 {
     unsigned long long target;
     const char *name, *kind;
@@ -427,8 +427,10 @@ MB_HIDDEN PyObject *mb_py_trace_stub(PyObject *self, PyObject *args)
                           &flags))
         return NULL;
     struct mb_trace_site *site = calloc(1, sizeof *site);
-    if (!site)
-        return PyErr_NoMemory();
+    if (!site) {
+        PyErr_NoMemory();
+        return NULL;
+    }
     site->target = (void *)(uintptr_t)target;
     site->name = strdup(name);
     site->kind = strdup(kind);
@@ -441,12 +443,32 @@ MB_HIDDEN PyObject *mb_py_trace_stub(PyObject *self, PyObject *args)
         if (PyBytes_AsStringAndSize(kinds, &k, &nk) < 0 ||
             PyBytes_AsStringAndSize(setidx, &s, &ns) < 0)
             return NULL;
-        if (nk > MB_TRACE_MAX_ARGS || ns != nk)
-            return PyErr_Format(PyExc_ValueError, "%s: bad prototype", name);
+        if (nk > MB_TRACE_MAX_ARGS || ns != nk) {
+            PyErr_Format(PyExc_ValueError, "%s: bad prototype", name);
+            return NULL;
+        }
         site->nargs = (uint8_t)nk;
         memcpy(site->arg, k, nk);
         memcpy(site->set, s, nk);
     }
+    return site;
+}
+
+/* trace_site(0, name, kind, argkinds, argsets, result, flags) -> address of a call site,
+ * for records made by C code itself (raw system calls, sud.c) */
+MB_HIDDEN PyObject *mb_py_trace_site(PyObject *self, PyObject *args)
+{
+    struct mb_trace_site *site = make_site(args);
+    return site ? PyLong_FromUnsignedLongLong((uintptr_t)site) : NULL;
+}
+
+/* trace_stub(target, name, kind, argkinds, argsets, result, flags) -> address of a thunk
+ * that records each call of target. */
+MB_HIDDEN PyObject *mb_py_trace_stub(PyObject *self, PyObject *args)
+{
+    struct mb_trace_site *site = make_site(args);
+    if (!site)
+        return NULL;
     unsigned char *code = mb_code_alloc(32);
     if (!code)
         return PyErr_NoMemory();

@@ -52,16 +52,25 @@ class Tracer:
         """A thunk recording each call of ``address``; data symbols are left alone."""
         if not self.is_code(address):
             return address
-        name = prototypes.display_name(symbol)
-        proto = prototypes.prototype(name)
+        return self.native.trace_stub(address, *self._site(prototypes.display_name(symbol),
+                                                           prototypes.display_name(symbol),
+                                                           kind))
+
+    def site(self, name: str, kind: str, prototype_name: str) -> int:
+        """A call site for records the native part makes itself (raw system calls), 0 when
+        --only leaves ``name`` out."""
+        if self.only and not fnmatch.fnmatchcase(name, self.only):
+            return 0
+        return self.native.trace_site(0, *self._site(name, prototype_name, kind))
+
+    def _site(self, name: str, prototype_name: str, kind: str) -> tuple:
+        proto = prototypes.prototype(prototype_name)
         if proto is None:
-            return self.native.trace_stub(address, name, kind, None, None,
-                                          prototypes.RESULTS.index("hex"), 0)
+            return name, kind, None, None, prototypes.RESULTS.index("hex"), 0
         kinds = bytes(prototypes.KINDS.index(k) for k in proto.args)
         sets = bytes(self.set_index[s] for s in proto.sets)
-        return self.native.trace_stub(address, name, kind, kinds, sets,
-                                      prototypes.RESULTS.index(proto.result),
-                                      1 if proto.before else 0)
+        return (name, kind, kinds, sets, prototypes.RESULTS.index(proto.result),
+                1 if proto.before else 0)
 
     def is_code(self, address: int) -> bool:
         """Whether ``address`` is in an executable mapping (a function, not a variable

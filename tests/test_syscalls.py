@@ -71,7 +71,35 @@ def test_wide_results_are_the_64_bit_ones(resolver):
 
 
 def test_the_exempt_range_starts_at_the_c_library():
-    start = syscalls.exempt_start()
+    start = syscalls.exempt_start(_native)
     assert start is not None and start % 4096 == 0
     libc = [line for line in open("/proc/self/maps") if "libc.so" in line]
     assert min(int(line.split("-")[0], 16) for line in libc) == start
+
+
+class _Segment:
+    def __init__(self, vmaddr, size, initprot):
+        self.vmaddr, self.vmsize, self.filesize, self.initprot = vmaddr, size, size, initprot
+
+
+class _Image:
+    def __init__(self, segments):
+        self.slide = 0
+        self.plan = type("Plan", (), {"segments": segments})()
+
+
+def test_only_programs_with_syscall_bytes_arm_dispatch():
+    """SUD slows every system call of the process a little, so it is armed only when an
+    executable segment holds the bytes of a syscall instruction."""
+    import ctypes
+
+    plain = ctypes.create_string_buffer(b"\x55\x48\x89\xe5\x0f\x0b\xc3" * 100)
+    raw = ctypes.create_string_buffer(b"\x90" * 333 + b"\x0f\x05\xc3")
+    a, b = ctypes.addressof(plain), ctypes.addressof(raw)
+    assert not _native.sud_scan(a, len(plain.raw)) and _native.sud_scan(b, len(raw.raw))
+    x = 5  # r-x
+    assert not syscalls.may_make_raw_calls(_native, [_Image([_Segment(a, 700, x)])])
+    assert syscalls.may_make_raw_calls(_native, [_Image([_Segment(a, 700, x)]),
+                                                 _Image([_Segment(b, 336, x)])])
+    # the same bytes in data are not code
+    assert not syscalls.may_make_raw_calls(_native, [_Image([_Segment(b, 336, 3)])])

@@ -12,7 +12,7 @@ KERN_INVALID_ARGUMENT (Mach), recorded by `machbox trace` like every raw call.
 
 from __future__ import annotations
 
-from machbox.kernel.syscall_numbers import BSD, MACH
+import os
 
 CLASS_MACH, CLASS_BSD, CLASS_MACHDEP = 1, 2, 3
 
@@ -107,6 +107,9 @@ class Resolver:
         self.how = {name: i for i, name in enumerate(native.sud_kinds())}
 
     def __call__(self, cls: int, number: int) -> tuple[int, int, int, int, int]:
+        # the tables are read on the first raw call: most programs never make one
+        from machbox.kernel.syscall_numbers import BSD, MACH
+
         if cls == CLASS_BSD:
             name, nargs = BSD.get(number, (f"bsd_{number}", 0))
             how, impl = self._bsd(name, number)
@@ -127,6 +130,8 @@ class Resolver:
         return how, impl, int(bool(symbol) and self.binder.wide_result(symbol)), nargs, site
 
     def _bsd(self, name: str, number: int) -> tuple[int, int]:
+        from machbox.kernel.syscall_numbers import BSD
+
         if number not in BSD or name in BSD_DIFFERENT:
             return self.how["enosys"], 0
         if name in BSD_NATIVE:
@@ -141,21 +146,37 @@ class Resolver:
         return b.address if b is not None and b.kind != "unimplemented" else 0
 
 
-def exempt_start() -> int | None:
+def exempt_start(native) -> int | None:
     """Where the exempt range begins: the host C library's lowest mapping (see sud.c)."""
-    starts = []
-    with open("/proc/self/maps") as f:
-        for line in f:
-            fields = line.split()
-            if len(fields) >= 6 and fields[5].rsplit("/", 1)[-1].startswith("libc.so"):
-                starts.append(int(fields[0].split("-")[0], 16))
-    return min(starts) if starts else None
+    return native.sud_libc_base()
 
 
-def arm(native, binder) -> bool:
-    """Catches raw system calls from guest code from now on; False where the kernel
-    cannot (no Syscall User Dispatch) or the C library is not found."""
-    start = exempt_start()
-    if start is None:
-        return False
-    return native.sud_arm(start, Resolver(native, binder))
+ENV_MODE = "MACHBOX_RAW_SYSCALLS"  # auto (default), always (code generated at run time), never
+VM_PROT_EXECUTE = 4
+_armed = False
+
+
+def may_make_raw_calls(native, images) -> bool:
+    """Whether any executable segment of ``images`` holds the bytes of a syscall
+    instruction (a cheap over-approximation: the bytes may be part of another one)."""
+    for image in images:
+        for seg in image.plan.segments:
+            if seg.initprot & VM_PROT_EXECUTE and seg.filesize and \
+                    native.sud_scan(seg.vmaddr + image.slide, min(seg.vmsize, seg.filesize)):
+                return True
+    return False
+
+
+def arm_for(native, binder, images) -> bool:
+    """Catches raw system calls from now on if ``images`` may make them (see sud.c: with
+    SUD on, every system call of the process costs the kernel a little more, so programs
+    without syscall instructions go without). Called for the program's images and again
+    for each dlopen. False where not armed."""
+    global _armed
+    mode = os.environ.get(ENV_MODE, "auto")
+    if _armed or mode == "never" or (mode != "always" and
+                                      not may_make_raw_calls(native, images)):
+        return _armed
+    start = exempt_start(native)
+    _armed = start is not None and native.sud_arm(start, Resolver(native, binder))
+    return _armed

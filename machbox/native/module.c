@@ -305,6 +305,8 @@ static PyObject *py_tsc_sample(PyObject *self, PyObject *unused)
 /* sud.c: raw system calls */
 MB_HIDDEN PyObject *mb_py_sud_arm(PyObject *self, PyObject *args);
 MB_HIDDEN PyObject *mb_py_sud_kinds(PyObject *self, PyObject *unused);
+MB_HIDDEN PyObject *mb_py_sud_libc_base(PyObject *self, PyObject *unused);
+MB_HIDDEN PyObject *mb_py_sud_scan(PyObject *self, PyObject *args);
 
 /* trace.c: `machbox trace` */
 MB_HIDDEN PyObject *mb_py_trace_open(PyObject *self, PyObject *args);
@@ -622,6 +624,8 @@ static PyMethodDef methods[] = {
     {"cpuid", py_cpuid, METH_VARARGS, "cpuid(leaf, subleaf) -> (eax, ebx, ecx, edx)"},
     {"tsc_sample", py_tsc_sample, METH_NOARGS, "(rdtsc, mach_absolute_time)"},
     {"sud_arm", mb_py_sud_arm, METH_VARARGS, "sud_arm(exempt_start, resolver) -> armed"},
+    {"sud_scan", mb_py_sud_scan, METH_VARARGS, "sud_scan(addr, size) -> has syscall bytes"},
+    {"sud_libc_base", mb_py_sud_libc_base, METH_NOARGS, "the host C library's base"},
     {"sud_kinds", mb_py_sud_kinds, METH_NOARGS, "how a raw system call is served, by index"},
     {"trace_open", mb_py_trace_open, METH_VARARGS, "trace_open(path, only_glob)"},
     {"trace_flagset", mb_py_trace_flagset, METH_VARARGS, "trace_flagset(i, mode, pairs)"},

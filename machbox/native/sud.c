@@ -28,6 +28,7 @@
 #include "trace.h"
 #include "darwin_abi.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -273,6 +274,28 @@ MB_HIDDEN PyObject *mb_py_sud_arm(PyObject *self, PyObject *args)
         pthread_atfork(NULL, NULL, after_fork_child);
     armed = 1;
     Py_RETURN_TRUE;
+}
+
+/* sud_scan(addr, size) -> whether guest code there holds the bytes of a syscall
+ * instruction (0f 05): SUD is armed only for programs that may make raw calls, since
+ * with it on every system call of the process takes the kernel's slower entry path */
+MB_HIDDEN PyObject *mb_py_sud_scan(PyObject *self, PyObject *args)
+{
+    unsigned long long addr, size;
+    if (!PyArg_ParseTuple(args, "KK", &addr, &size))
+        return NULL;
+    static const unsigned char insn[2] = {0x0f, 0x05};
+    return PyBool_FromLong(memmem((const void *)(uintptr_t)addr, size, insn, 2) != NULL);
+}
+
+/* sud_libc_base() -> where the host C library is mapped (its lowest address): the start
+ * of the exempt range */
+MB_HIDDEN PyObject *mb_py_sud_libc_base(PyObject *self, PyObject *unused)
+{
+    Dl_info info;
+    if (!dladdr((void *)syscall, &info) || !info.dli_fbase)
+        Py_RETURN_NONE;
+    return PyLong_FromUnsignedLongLong((uintptr_t)info.dli_fbase);
 }
 
 /* sud_kinds() -> the names of the ways a number is served, in this file's order */

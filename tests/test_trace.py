@@ -179,3 +179,27 @@ def test_untraced_runs_bind_without_thunks(monkeypatch):
 
     monkeypatch.delenv("MACHBOX_TRACE", raising=False)
     assert Binder(_native).tracer is None
+
+
+def test_raw_system_calls_are_recorded(machbox_cmd, built, tmp_path):
+    """darwin_syscalls makes its own syscall instructions: each one is a record, the
+    refused ones with ENOSYS, Mach traps with the message they carried."""
+    program = str(built[("darwin_syscalls", MACOS)])
+    out = tmp_path / "trace.jsonl"
+    p = _trace(machbox_cmd, ["--json", "-o", str(out)], [program], tmp_path)
+    assert p.returncode == 0, p.stderr
+    raw = [r for r in _records(out) if r["kind"] in ("syscall", "mach_trap")]
+    (missing,) = [r for r in raw if r["call"] == "open" and r["args"][0] ==
+                  "/nonexistent-machbox/x"]
+    assert missing["args"][1] == "O_RDONLY" and missing["errno"] == "ENOENT"
+    assert any(r["call"] == "write" and r["args"] == [1, "raw write\n", 10] and
+               r["result"] == 10 for r in raw)
+    refused = [r for r in raw if r["kind"] == "syscall" and r.get("errno") == "ENOSYS"]
+    assert {r["call"] for r in refused} >= {"bsd_8", "bsd_1000"}
+    sent, received = [r for r in raw if r["call"] == "mach_msg_trap"]
+    assert sent["args"][0]["id"] == 4242 and sent["args"][1] == "MACH_SEND_MSG"
+    assert received["args"][1] == "MACH_RCV_MSG" and received["args"][0]["id"] == 4242
+    assert received["result"] == "0x0"
+    assert any(r["call"] == "task_self_trap" for r in raw)
+    text = _trace(machbox_cmd, ["--only", "open"], [program], tmp_path).stderr
+    assert 'syscall open("/nonexistent-machbox/x", O_RDONLY) = -1 ENOENT' in text

@@ -89,14 +89,13 @@ def bsd_symbol(name: str) -> str:
 def prototype_name(name: str) -> str:
     """The trace prototype a raw call is decoded with (open_nocancel, stat64 → open, stat;
     a Mach trap as its libSystem function: mach_msg_trap → mach_msg)."""
+    from machbox.trace.prototypes import raw_prototype_name
+
     if name in TRAP_SYMBOLS:
         return TRAP_SYMBOLS[name][1:]
     if name in BSD_NATIVE:
         return ""  # pipe, fork: no arguments, results in rax and rdx
-    base = name[: -len("_nocancel")] if name.endswith("_nocancel") else name
-    if base.endswith("64") and base not in ("lseek64",):
-        base = base[:-2]
-    return base
+    return raw_prototype_name(name)
 
 
 class Resolver:

@@ -130,6 +130,24 @@ static void put_buffer(struct line *l, uint64_t addr, uint64_t size)
     put_json_bytes(l, buf, got);
 }
 
+/* A Mach message header (mach_msg's first argument) as an object: the message id, size,
+ * ports and the bits that say how the ports travel. Read when the call is recorded, so
+ * a receive shows the message that arrived. */
+static void put_message(struct line *l, uint64_t addr)
+{
+    struct { uint32_t bits, size, remote, local, voucher; int32_t id; } h;
+    if (!addr) {
+        puts_(l, "null");
+        return;
+    }
+    if (safe_read(addr, &h, sizeof h) != sizeof h) {
+        puts_(l, "\"<bad address>\"");
+        return;
+    }
+    putf(l, "{\"id\":%d,\"size\":%u,\"remote\":%u,\"local\":%u,\"bits\":\"0x%x\"}", h.id,
+         h.size, h.remote, h.local, h.bits);
+}
+
 /* ---- decoding one value ------------------------------------------------------------ */
 
 static const char *enum_name(int set, int64_t v)
@@ -221,6 +239,9 @@ static void put_value(struct line *l, int kind, int set, const uint64_t *args, i
             putf(l, "\"%s\"", name);
         else
             putf(l, "%d", (int)v);
+        break;
+    case MB_TK_MSG:
+        put_message(l, v);
         break;
     case MB_TK_HEX:
         putf(l, "\"0x%llx\"", (unsigned long long)v);

@@ -18,8 +18,9 @@
 
 /* argument kinds */
 enum { MB_TK_INT, MB_TK_UINT, MB_TK_LONG, MB_TK_SIZE, MB_TK_PTR, MB_TK_FD, MB_TK_STR,
-       MB_TK_BUF, MB_TK_MODE, MB_TK_BITS, MB_TK_OFLAGS, MB_TK_ENUM, MB_TK_HEX, MB_TK_COUNT };
-#define MB_TRACE_KIND_NAMES "int uint long size ptr fd str buf mode bits oflags enum hex"
+       MB_TK_BUF, MB_TK_MODE, MB_TK_BITS, MB_TK_OFLAGS, MB_TK_ENUM, MB_TK_HEX, MB_TK_MSG,
+       MB_TK_COUNT };
+#define MB_TRACE_KIND_NAMES "int uint long size ptr fd str buf mode bits oflags enum hex msg"
 
 /* result kinds: how success and failure look */
 enum { MB_TR_INT, MB_TR_LONG, MB_TR_PTR, MB_TR_ERR, MB_TR_HEX, MB_TR_VOID, MB_TR_COUNT };

@@ -7,7 +7,7 @@ native/trace.h lists them in the same order as ``KINDS``):
   address (null for 0)
 - ``fd``: a descriptor number (``AT_FDCWD`` by name)
 - ``str``: a C string (a path, a name); ``buf``: bytes whose count is the next argument
-- ``mode``: permission bits in octal
+- ``mode``: permission bits in octal; ``msg``: a Mach message header (id, size, ports)
 - ``bits:SET`` / ``enum:SET`` / ``oflags``: flags or a value by their Darwin names, from
   the flag sets below (built from machbox.abi's tables); ``oflags`` is open's access mode
   plus the O_ bits.
@@ -23,7 +23,7 @@ from __future__ import annotations
 from machbox import abi
 
 KINDS = ("int", "uint", "long", "size", "ptr", "fd", "str", "buf", "mode", "bits", "oflags",
-         "enum", "hex")
+         "enum", "hex", "msg")
 RESULTS = ("int", "long", "ptr", "err", "hex", "void")
 
 # name → (mode, area of machbox.abi, which rows); mode "bits" or "enum". Set 0 is errno.
@@ -45,7 +45,17 @@ FLAG_SETS = {
     "how": ("enum", "sigaction", lambda n: n in ("SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK")),
     "wait": ("bits", "wait", lambda n: n.startswith("W")),
     "family": ("enum", "socket", lambda n: n.startswith("AF_")),
+    "mach_msg": ("bits", "mach_ipc", lambda n: n.startswith(("MACH_SEND_", "MACH_RCV_"))
+                 and n in MACH_MSG_OPTIONS),
 }
+
+# mach_msg's option bits (the other MACH_SEND_/MACH_RCV_ names are return codes)
+MACH_MSG_OPTIONS = {"MACH_SEND_MSG", "MACH_RCV_MSG", "MACH_SEND_TIMEOUT", "MACH_RCV_TIMEOUT",
+                    "MACH_SEND_INTERRUPT", "MACH_RCV_INTERRUPT", "MACH_SEND_NOTIFY",
+                    "MACH_RCV_LARGE", "MACH_RCV_LARGE_IDENTITY", "MACH_RCV_VOUCHER",
+                    "MACH_SEND_ALWAYS", "MACH_SEND_TRAILER", "MACH_RCV_OVERWRITE",
+                    "MACH_RCV_SYNC_WAIT", "MACH_SEND_OVERRIDE", "MACH_SEND_SYNC_OVERRIDE",
+                    "MACH_SEND_PROPAGATE_QOS", "MACH_RCV_GUARDED_DESC", "MACH_SEND_FILTER_NONFATAL"}
 
 PROTOTYPES = {
     # files
@@ -167,7 +177,8 @@ PROTOTYPES = {
     "recv": "fd ptr size int -> long",
     "getaddrinfo": "str str ptr ptr -> int",
     # Mach
-    "mach_msg": "ptr hex uint uint uint uint uint -> hex",
+    "mach_msg": "msg bits:mach_msg uint uint uint uint uint -> hex",
+    "mach_msg_overwrite": "msg bits:mach_msg uint uint uint uint uint ptr -> hex",
     "mach_port_allocate": "uint uint ptr -> hex",
     "mach_port_deallocate": "uint uint -> hex",
     "task_info": "uint uint ptr ptr -> hex",
@@ -194,6 +205,15 @@ def display_name(symbol: str) -> str:
     for suffix in VARIANT_SUFFIXES:
         name = name.replace(suffix, "")
     return name
+
+
+def raw_prototype_name(name: str) -> str:
+    """The prototype a raw BSD system call is decoded with: its libSystem function's
+    (open_nocancel → open, stat64 → stat)."""
+    base = name[: -len("_nocancel")] if name.endswith("_nocancel") else name
+    if base.endswith("64") and base[:-2] in PROTOTYPES:
+        base = base[:-2]
+    return base
 
 
 class Prototype:

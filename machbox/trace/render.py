@@ -3,10 +3,12 @@
     [4242] open("/etc/hosts", O_RDONLY|O_CLOEXEC) = 3  <12.0 us>
     [4242:4250] open("/missing", O_RDONLY) = -1 ENOENT  <8.1 us>
     [4243] _exit(3) = ?
+    [4242] syscall open_nocancel("/etc/hosts", O_RDONLY) = 3  <3.0 us>
 
 The pid (and the thread id when it is not the main thread's) comes first, then the call as
 C would write it, then the result with the Darwin errno name of a failure and the time it
 took. Strings and buffers are quoted with C escapes; flags, enums and addresses are bare.
+A raw system call or Mach trap (guest code's own `syscall` instruction) says so.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 from machbox.trace import prototypes
 
 _QUOTED = ("str", "buf")
+_RAW_KINDS = ("syscall", "mach_trap", "machdep")
 _ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
 
 
@@ -49,15 +52,16 @@ def text(record: dict) -> str:
     who = f"[{record['pid']}]" if record["tid"] == record["pid"] else \
         f"[{record['pid']}:{record['tid']}]"
     call = record["call"]
+    raw = f"{record['kind']} " if record.get("kind") in _RAW_KINDS else ""
     args = record.get("args")
     if args is None:
         shown = "..."
     else:
-        proto = prototypes.prototype(call)
+        proto = prototypes.prototype(prototypes.raw_prototype_name(call) if raw else call)
         kinds = proto.args if proto is not None else ["int"] * len(args)
         shown = ", ".join(_argument(kinds[i], value, args[i + 1] if i + 1 < len(args) else None)
                           for i, value in enumerate(args))
-    line = f"{who} {call}({shown})"
+    line = f"{who} {raw}{call}({shown})"
     if "result" not in record:
         return line + (" = ?" if "us" not in record else "")
     line += f" = {record['result']}"

@@ -38,6 +38,8 @@ def c_string(text: str) -> str:
 def _argument(kind: str, value, following) -> str:
     if value is None:
         return "NULL"
+    if isinstance(value, dict):  # a Mach message header
+        return "{" + ", ".join(f"{k}={v}" for k, v in value.items()) + "}"
     if kind in _QUOTED and isinstance(value, str):
         text = c_string(value)
         # a buffer is shown in part: say so when the count says there is more

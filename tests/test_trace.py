@@ -86,13 +86,25 @@ def test_the_forked_child_is_traced_into_the_same_output(traced):
 def test_exec_is_followed(machbox_cmd, built, tmp_path):
     program = str(built[("trace_calls", MACOS)])
     out = tmp_path / "trace.jsonl"
-    p = _trace(machbox_cmd, ["--json", "-o", str(out)], [program, "again"], tmp_path)
+    p = _trace(machbox_cmd, ["--json", "-o", str(out)], [program, "exec"], tmp_path)
     assert p.returncode == 0, p.stderr
     records = _records(out)
     (execl,) = _calls(records, "execl")
     assert execl["args"][0] == program and "result" not in execl  # it did not return
     after = [r for r in records if r["ts"] > execl["ts"] and r["pid"] == execl["pid"]]
     assert any(r["call"] == "open" and r["args"][0] == MISSING for r in after), records
+
+
+def test_the_trace_descriptor_survives_the_program_closing_everything(machbox_cmd, built,
+                                                                     tmp_path):
+    program = str(built[("trace_calls", MACOS)])
+    out = tmp_path / "trace.jsonl"
+    p = _trace(machbox_cmd, ["--json", "-o", str(out)], [program, "closeall"], tmp_path)
+    assert p.returncode == 0 and p.stdout == "closed all\n", p.stderr
+    assert (tmp_path / "closeall.txt").read_bytes() == b"program data"
+    records = _records(out)
+    assert [r["args"][1] for r in _calls(records, "write")] == ["program data"]
+    assert len(_calls(records, "dup2")) == 20 and _calls(records, "puts")  # after them
 
 
 def test_only_keeps_the_calls_matching_the_glob(machbox_cmd, built, tmp_path):

@@ -371,6 +371,25 @@ MB_EXPORT void mb_trace_exit(const struct mb_trace_site *site, const uint64_t *r
     errno = saved;
 }
 
+/* The records' descriptor is machbox's, not the program's: closing it is EBADF as for any
+ * descriptor the program never opened, and a dup2 onto it moves it out of the way first,
+ * so records never land in a file the program opened. */
+MB_HIDDEN int mb_trace_owns_fd(int fd)
+{
+    return fd >= 0 && fd == trace_fd;
+}
+
+MB_HIDDEN void mb_trace_vacate_fd(int fd)
+{
+    if (fd < 0 || fd != trace_fd)
+        return;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, MB_TRACE_FD_MIN);
+    if (moved >= 0) {
+        trace_fd = moved;
+        close(fd);
+    }
+}
+
 MB_HIDDEN int mb_trace_on(void)
 {
     return trace_fd >= 0;

@@ -38,6 +38,8 @@ struct mb_trace_site {
 void mb_trace_record(const struct mb_trace_site *site, const uint64_t *args, int has_result,
                      uint64_t result, int darwin_errno, uint64_t start);
 int mb_trace_on(void);
+int mb_trace_owns_fd(int fd);
+void mb_trace_vacate_fd(int fd);
 int mb_trace_wanted(const char *name);
 
 #endif

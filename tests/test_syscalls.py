@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from machbox import _native
-from machbox.kernel import syscall_numbers, syscalls
+from machbox.kernel import sud, syscall_numbers, syscalls
 from machbox.libsystem.binder import Binder
 
 
@@ -71,7 +71,7 @@ def test_wide_results_are_the_64_bit_ones(resolver):
 
 
 def test_the_exempt_range_starts_at_the_c_library():
-    start = syscalls.exempt_start(_native)
+    start = sud.exempt_start(_native)
     assert start is not None and start % 4096 == 0
     libc = [line for line in open("/proc/self/maps") if "libc.so" in line]
     assert min(int(line.split("-")[0], 16) for line in libc) == start
@@ -98,8 +98,8 @@ def test_only_programs_with_syscall_bytes_arm_dispatch():
     a, b = ctypes.addressof(plain), ctypes.addressof(raw)
     assert not _native.sud_scan(a, len(plain.raw)) and _native.sud_scan(b, len(raw.raw))
     x = 5  # r-x
-    assert not syscalls.may_make_raw_calls(_native, [_Image([_Segment(a, 700, x)])])
-    assert syscalls.may_make_raw_calls(_native, [_Image([_Segment(a, 700, x)]),
+    assert not sud.may_make_raw_calls(_native, [_Image([_Segment(a, 700, x)])])
+    assert sud.may_make_raw_calls(_native, [_Image([_Segment(a, 700, x)]),
                                                  _Image([_Segment(b, 336, x)])])
     # the same bytes in data are not code
-    assert not syscalls.may_make_raw_calls(_native, [_Image([_Segment(b, 336, 3)])])
+    assert not sud.may_make_raw_calls(_native, [_Image([_Segment(b, 336, 3)])])

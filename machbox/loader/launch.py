@@ -90,9 +90,9 @@ def launch(program: str, argv: list[str], prefix: str | None = None,
         loader.debugger_attached = True
     commpage.start()
     # from here on guest code runs: its raw `syscall` instructions get Darwin's meaning
-    from machbox.kernel import syscalls
+    from machbox.kernel import sud
 
-    syscalls.arm_for(native, loader.binder, loader.images)
+    sud.arm_for(native, loader.binder, loader.images)
     inits = [p + img.slide for img in loader.initializer_order() for p in img.plan.initializers]
     entry = main.macho.entry
     if entry.kind == "main":

@@ -12,8 +12,6 @@ describes (stdio, fork, ...: where a program's I/O happens in machbox's host lib
 
 from __future__ import annotations
 
-import bisect
-import fnmatch
 import os
 
 ENV_OUTPUT = "MACHBOX_TRACE"
@@ -26,7 +24,10 @@ class Tracer:
     """Decides which imports to trace and makes their tracing thunks."""
 
     def __init__(self, native, output: str, only: str | None):
-        global prototypes
+        global bisect, fnmatch, prototypes
+        import bisect
+        import fnmatch
+
         from machbox.trace import prototypes  # the table and machbox.abi: only when tracing
 
         self.native = native

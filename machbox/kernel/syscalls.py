@@ -78,10 +78,13 @@ TRAP_SYMBOLS = {
 }
 
 
-def bsd_symbol(name: str) -> str:
-    """The libSystem symbol of BSD call ``name`` (read_nocancel → _read)."""
+def bsd_symbols(name: str) -> tuple[str, ...]:
+    """The libSystem symbols that may implement BSD call ``name``, best first
+    (read_nocancel → _read; ulock_wait → ___ulock_wait, libsystem_kernel's stub)."""
     base = name[: -len("_nocancel")] if name.endswith("_nocancel") else name
-    return BSD_SYMBOLS.get(base, "_" + base)
+    if base in BSD_SYMBOLS:
+        return (BSD_SYMBOLS[base],)
+    return ("_" + base, "___" + base)
 
 
 def prototype_name(name: str) -> str:
@@ -121,10 +124,10 @@ class Resolver:
             how = self.how["cthread"] if number in MACHDEP else self.how["enosys"]
             impl = 0
             kind = "machdep"
-        symbol = bsd_symbol(name) if cls == CLASS_BSD else ""
+        wide = cls == CLASS_BSD and any(self.binder.wide_result(s) for s in bsd_symbols(name))
         tracer = self.binder.tracer
         site = tracer.site(name, kind, prototype_name(name)) if tracer else 0
-        return how, impl, int(bool(symbol) and self.binder.wide_result(symbol)), nargs, site
+        return how, impl, int(wide), nargs, site
 
     def _bsd(self, name: str, number: int) -> tuple[int, int]:
         from machbox.kernel.syscall_numbers import BSD
@@ -133,8 +136,11 @@ class Resolver:
             return self.how["enosys"], 0
         if name in BSD_NATIVE:
             return self.how[BSD_NATIVE[name]], 0
-        impl = self._implementation(bsd_symbol(name))
-        return (self.how["bsd"], impl) if impl else (self.how["enosys"], 0)
+        for symbol in bsd_symbols(name):
+            impl = self._implementation(symbol)
+            if impl:
+                return self.how["bsd"], impl
+        return self.how["enosys"], 0
 
     def _implementation(self, symbol: str | None) -> int:
         if symbol is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import struct
+import sys
 
 from machbox.abi import commpage as layout
 
@@ -73,6 +74,9 @@ class Commpage:
     def __init__(self, native):
         self.native = native
         self.mapped = native.reserve(layout.BASE, layout.SIZE) == layout.BASE
+        if not self.mapped:  # rare (the address is taken): say so, code reading it will fault
+            sys.stderr.write(f"machbox: warning: no commpage, {layout.BASE:#x} is taken by "
+                             f"{_mapping_at(layout.BASE)}\n")
         self.first_sample = native.tsc_sample()
         if self.mapped:
             native.protect(layout.BASE, layout.SIZE, PROT_READ | PROT_WRITE)
@@ -93,3 +97,12 @@ class Commpage:
                           "NT_NS_BASE": ns1, "NT_GENERATION": 1})
         self.native.write(layout.BASE + offset, bytes(time_data[offset:end]))
         self.native.protect(layout.BASE, layout.SIZE, PROT_READ)
+
+
+def _mapping_at(address: int) -> str:
+    with open("/proc/self/maps") as f:
+        for line in f:
+            span = line.split()[0].split("-")
+            if int(span[0], 16) <= address < int(span[1], 16):
+                return line.strip()
+    return "nothing (the kernel refused the mapping)"

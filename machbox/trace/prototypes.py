@@ -192,8 +192,9 @@ PROTOTYPES = {
 # call would clobber (TLV access, stack probes), or are called around every failing call.
 NEVER_TRACED = {
     "setjmp", "_setjmp", "__setjmp", "sigsetjmp", "longjmp", "_longjmp", "__longjmp",
-    "siglongjmp", "dlsym", "tlv_bootstrap", "_tlv_bootstrap", "__chkstk_darwin",
-    "___chkstk_darwin", "_chkstk_darwin", "__error", "_tlv_get_addr",
+    "siglongjmp", "getcontext", "setcontext", "swapcontext", "dlsym", "tlv_bootstrap",
+    "_tlv_bootstrap", "__chkstk_darwin", "___chkstk_darwin", "_chkstk_darwin", "__error",
+    "_tlv_get_addr",
 }
 
 VARIANT_SUFFIXES = ("$INODE64", "$NOCANCEL", "$UNIX2003", "$DARWIN_EXTSN", "$1050")

@@ -150,6 +150,32 @@ def test_ninja_opens_its_build_file_and_spawns_the_command(machbox_cmd, corpus_d
     assert spawn["args"][1] == "/bin/sh" and spawn["result"] == 0
 
 
+def test_ninja_version_shows_the_write_of_its_output(machbox_cmd, corpus_dir, tmp_path):
+    """The check of issue 7: `machbox trace --json ninja --version`. Its output goes through
+    puts, a direct call into the host's stdio; the write(2) that carries it is recorded
+    from inside that call (kind "host")."""
+    ninja = subprocess.run([sys.executable, str(corpus_dir / "corpus.py"), "path",
+                            "ninja/ninja"], capture_output=True, text=True, timeout=600)
+    out = tmp_path / "trace.jsonl"
+    p = _trace(machbox_cmd, ["--json", "-o", str(out)], [ninja.stdout.strip(), "--version"],
+               tmp_path)
+    assert p.returncode == 0 and p.stdout == "1.13.2.git.kitware.jobserver-pipe-1\n"
+    records = _records(out)
+    writes = [r for r in records if r["kind"] == "host" and r["call"] == "write"]
+    assert [w["args"] for w in writes] == [[1, p.stdout, len(p.stdout)]]
+    assert writes[0]["result"] == len(p.stdout)
+
+
+def test_the_writes_inside_stdio_calls_are_recorded(traced):
+    _, records = traced
+    (flush,) = _calls(records, "fflush")
+    inside = [r for r in records if r["kind"] == "host" and r["pid"] == flush["pid"]
+              and flush["ts"] <= r["ts"] <= flush["ts"] + flush["us"] / 1e6]
+    assert [r["call"] for r in inside] == ["write"]
+    assert inside[0]["args"][0] == 1
+    assert inside[0]["args"][1].startswith("missing: -1 ENOENT\nwrite: 12\n")
+
+
 def test_usage_errors(machbox_cmd, tmp_path):
     p = subprocess.run(machbox_cmd + ["trace"], capture_output=True, text=True, cwd=tmp_path)
     assert p.returncode == 2 and "machbox: trace: no program given" in p.stderr

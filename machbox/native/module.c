@@ -307,6 +307,9 @@ MB_HIDDEN PyObject *mb_py_sud_arm(PyObject *self, PyObject *args);
 MB_HIDDEN PyObject *mb_py_sud_kinds(PyObject *self, PyObject *unused);
 MB_HIDDEN PyObject *mb_py_sud_libc_base(PyObject *self, PyObject *unused);
 MB_HIDDEN PyObject *mb_py_sud_scan(PyObject *self, PyObject *args);
+MB_HIDDEN PyObject *mb_py_sud_capture_init(PyObject *self, PyObject *unused);
+MB_HIDDEN PyObject *mb_py_trace_host_site(PyObject *self, PyObject *args);
+MB_HIDDEN PyObject *mb_py_host_syscall_numbers(PyObject *self, PyObject *unused);
 
 /* trace.c: `machbox trace` */
 MB_HIDDEN PyObject *mb_py_trace_open(PyObject *self, PyObject *args);
@@ -624,6 +627,10 @@ static PyMethodDef methods[] = {
     {"cpuid", py_cpuid, METH_VARARGS, "cpuid(leaf, subleaf) -> (eax, ebx, ecx, edx)"},
     {"tsc_sample", py_tsc_sample, METH_NOARGS, "(rdtsc, mach_absolute_time)"},
     {"sud_arm", mb_py_sud_arm, METH_VARARGS, "sud_arm(exempt_start, resolver) -> armed"},
+    {"sud_capture_init", mb_py_sud_capture_init, METH_NOARGS,
+     "trace: catch the host system calls of captured calls -> bool"},
+    {"trace_host_site", mb_py_trace_host_site, METH_VARARGS, "trace_host_site(nr, site)"},
+    {"host_syscall_numbers", mb_py_host_syscall_numbers, METH_NOARGS, "{name: number}"},
     {"sud_scan", mb_py_sud_scan, METH_VARARGS, "sud_scan(addr, size) -> has syscall bytes"},
     {"sud_libc_base", mb_py_sud_libc_base, METH_NOARGS, "the host C library's base"},
     {"sud_kinds", mb_py_sud_kinds, METH_NOARGS, "how a raw system call is served, by index"},

@@ -69,13 +69,25 @@ struct sud_entry {
 static struct sud_entry table[4][MAX_NUMBER];
 static uintptr_t exempt_start, exempt_len;
 static int armed;
+
+/* `machbox trace` only: the host system calls made inside a call the tracer captures
+ * (stdio: a printf is a write) are caught too. For the call's duration the thread's SUD
+ * configuration becomes "everything but the page of the C library's signal return
+ * trampoline, while the selector says BLOCK": the handler sets ALLOW while it runs and
+ * every signal handler returns through that exempt page. */
+#define MAX_HOST_NUMBER 512
+static uintptr_t restorer_page;
+static int capture_ready;
+static __thread volatile char selector;
+static __thread int capture_depth;
+static const struct mb_trace_site *host_sites[MAX_HOST_NUMBER];
 static PyObject *resolver;  /* callable(class, number) -> (how, impl, wide, nargs, site) */
 
 typedef long (*call9)(long, long, long, long, long, long, long, long, long);
 
 /* ---- arming --------------------------------------------------------------------------- */
 
-MB_HIDDEN int mb_sud_armed(void) { return armed; }
+MB_HIDDEN int mb_sud_armed(void) { return armed || capture_ready; }
 
 /* SUD for the calling thread (it is per thread); a no-op until mb_sud_arm ran. */
 MB_HIDDEN void mb_sud_arm_thread(void)
@@ -84,7 +96,32 @@ MB_HIDDEN void mb_sud_arm_thread(void)
         prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, exempt_start, exempt_len, 0);
 }
 
-static void after_fork_child(void) { mb_sud_arm_thread(); }
+static void after_fork_child(void)
+{
+    capture_depth = 0;   /* a capture in progress stays with the parent */
+    selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+    mb_sud_arm_thread();
+}
+
+MB_HIDDEN void mb_sud_capture_begin(void)
+{
+    if (!capture_ready || capture_depth++)
+        return;
+    if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, restorer_page, 4096,
+              &selector) == 0)
+        selector = SYSCALL_DISPATCH_FILTER_BLOCK;
+}
+
+MB_HIDDEN void mb_sud_capture_end(void)
+{
+    if (!capture_ready || capture_depth == 0 || --capture_depth)
+        return;
+    selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+    if (armed)
+        mb_sud_arm_thread();
+    else
+        prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF, 0, 0, 0);
+}
 
 /* ---- resolving a number ------------------------------------------------------------------ */
 
@@ -190,11 +227,18 @@ static void machdep_call(const struct sud_entry *e, const uint64_t *a, greg_t *g
     *result = r;
 }
 
-/* A Linux system call from host code below the exempt range: made here, for it. */
+/* A Linux system call from host code below the exempt range, or from inside a captured
+ * call: made here, for it, and recorded in the second case. */
 static void linux_call(long nr, const uint64_t *a, greg_t *g)
 {
+    uint64_t start = capture_depth ? now_ns() : 0;
     long r = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-    g[REG_RAX] = r == -1 ? -errno : r;
+    int err = r == -1 ? errno : 0;
+    g[REG_RAX] = err ? -err : r;
+    if (capture_depth && nr >= 0 && nr < MAX_HOST_NUMBER && host_sites[nr] &&
+        !mb_trace_owns_fd((int)a[0]))
+        mb_trace_record(host_sites[nr], a, 1, (uint64_t)r, err ? mb_errno_to_darwin(err) : 0,
+                        start);
 }
 
 static void on_sigsys(int lsig, siginfo_t *info, void *ctx)
@@ -204,6 +248,8 @@ static void on_sigsys(int lsig, siginfo_t *info, void *ctx)
         mb_signal_guest_sigsys(lsig, info, ctx);
         return;
     }
+    char saved_selector = selector;
+    selector = SYSCALL_DISPATCH_FILTER_ALLOW;  /* this handler's own calls run */
     int saved_errno = errno;
     greg_t *g = uc->uc_mcontext.gregs;
     uint64_t a[MAX_ARGS] = {g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8],
@@ -213,6 +259,7 @@ static void on_sigsys(int lsig, siginfo_t *info, void *ctx)
     if (cls == 0) {
         linux_call(nr, a, g);
         errno = saved_errno;
+        selector = saved_selector;
         return;
     }
     if (cls > CLASS_MACHDEP || number >= MAX_NUMBER) {
@@ -238,9 +285,78 @@ static void on_sigsys(int lsig, siginfo_t *info, void *ctx)
         mb_trace_record(e->site, a, 1, (uint64_t)result, err, start);
     self->darwin_errno = saved_darwin_errno;
     errno = saved_errno;
+    selector = saved_selector;
 }
 
 /* ---- from Python --------------------------------------------------------------------- */
+
+static int install_handler(void)
+{
+    struct sigaction sa, now;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigsys;
+    /* no SA_ONSTACK: the trap is synchronous, on the caller's stack like a call, and
+     * an implementation (Python ones included) needs more room than a signal stack */
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGSYS, &sa, NULL) != 0 || sigaction(SIGSYS, NULL, &now) != 0)
+        return -1;
+    /* the C library's signal return trampoline, which every handler returns through */
+    restorer_page = (uintptr_t)now.sa_restorer & ~(uintptr_t)4095;
+    return 0;
+}
+
+/* sud_capture_init() -> bool: `machbox trace` will capture host calls (see above) */
+MB_HIDDEN PyObject *mb_py_sud_capture_init(PyObject *self, PyObject *unused)
+{
+    if (!capture_ready) {
+        if (install_handler() != 0 || !restorer_page)
+            Py_RETURN_FALSE;
+        if (!armed)
+            pthread_atfork(NULL, NULL, after_fork_child);
+        capture_ready = 1;
+    }
+    Py_RETURN_TRUE;
+}
+
+/* trace_host_site(number, site): how a captured host system call is recorded */
+MB_HIDDEN PyObject *mb_py_trace_host_site(PyObject *self, PyObject *args)
+{
+    int nr;
+    unsigned long long site;
+    if (!PyArg_ParseTuple(args, "iK", &nr, &site))
+        return NULL;
+    if (nr < 0 || nr >= MAX_HOST_NUMBER)
+        return PyErr_Format(PyExc_ValueError, "system call %d out of range", nr);
+    host_sites[nr] = (const struct mb_trace_site *)(uintptr_t)site;
+    Py_RETURN_NONE;
+}
+
+/* host_syscall_numbers() -> {name: number} of the host system calls a trace decodes,
+ * from the host's headers */
+MB_HIDDEN PyObject *mb_py_host_syscall_numbers(PyObject *self, PyObject *unused)
+{
+    static const struct { const char *name; long nr; } calls[] = {
+        {"read", SYS_read}, {"write", SYS_write}, {"openat", SYS_openat},
+        {"close", SYS_close}, {"pread64", SYS_pread64}, {"pwrite64", SYS_pwrite64},
+        {"readv", SYS_readv}, {"writev", SYS_writev}, {"lseek", SYS_lseek},
+        {"newfstatat", SYS_newfstatat}, {"fstat", SYS_fstat}, {"ioctl", SYS_ioctl},
+        {"unlinkat", SYS_unlinkat}, {"renameat", SYS_renameat}, {"mkdirat", SYS_mkdirat},
+        {"fsync", SYS_fsync}, {"ftruncate", SYS_ftruncate}, {"fcntl", SYS_fcntl},
+        {"dup", SYS_dup}, {"dup3", SYS_dup3},
+    };
+    PyObject *d = PyDict_New();
+    for (size_t i = 0; d && i < sizeof calls / sizeof *calls; i++) {
+        PyObject *v = PyLong_FromLong(calls[i].nr);
+        if (!v || PyDict_SetItemString(d, calls[i].name, v) < 0) {
+            Py_XDECREF(v);
+            Py_DECREF(d);
+            return NULL;
+        }
+        Py_DECREF(v);
+    }
+    return d;
+}
 
 /* sud_arm(exempt_start, resolver) -> bool: SIGSYS handler, SUD on for this thread and
  * every guest thread and fork child from now on. False where the kernel lacks SUD. */
@@ -253,14 +369,7 @@ MB_HIDDEN PyObject *mb_py_sud_arm(PyObject *self, PyObject *args)
     uintptr_t top = (uintptr_t)1 << 47;
     if (start >= top)
         return PyErr_Format(PyExc_ValueError, "exempt range start above user space");
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_sigsys;
-    /* no SA_ONSTACK: the trap is synchronous, on the caller's stack like a call, and
-     * an implementation (Python ones included) needs more room than a signal stack */
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGSYS, &sa, NULL) != 0)
+    if (install_handler() != 0)
         return PyErr_SetFromErrno(PyExc_OSError);
     if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, start, top - start, 0) != 0) {
         signal(SIGSYS, SIG_DFL);
@@ -270,7 +379,7 @@ MB_HIDDEN PyObject *mb_py_sud_arm(PyObject *self, PyObject *args)
     Py_XSETREF(resolver, callable);
     exempt_start = start;
     exempt_len = top - start;
-    if (!armed)
+    if (!armed && !capture_ready)
         pthread_atfork(NULL, NULL, after_fork_child);
     armed = 1;
     Py_RETURN_TRUE;

@@ -17,7 +17,6 @@
 
 #include "runtime.h"
 #include "trace.h"
-#include "darwin_abi.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,8 +44,10 @@ struct line { char text[MB_TRACE_LINE]; size_t len; };
 
 static void put(struct line *l, const char *s, size_t n)
 {
-    if (l->len + n >= sizeof l->text - 2)   /* room for "}\n" */
-        n = sizeof l->text - 2 - l->len - 1;
+    size_t room = sizeof l->text - 3;       /* "}\n" always fits */
+    room = l->len < room ? room - l->len : 0;
+    if (n > room)
+        n = room;
     memcpy(l->text + l->len, s, n);
     l->len += n;
 }
@@ -159,6 +160,15 @@ static const char *enum_name(int set, int64_t v)
     return NULL;
 }
 
+static int64_t flag_value(int set, const char *name)
+{
+    const struct flag_set *fs = &sets[set];
+    for (int i = 0; i < fs->count; i++)
+        if (strcmp(fs->flags[i].name, name) == 0)
+            return fs->flags[i].value;
+    return 0;
+}
+
 /* Bits by name in table order (a name's bits are taken once), what is left in hex. */
 static void put_bits(struct line *l, int set, uint64_t v, int access_mode)
 {
@@ -214,6 +224,12 @@ static void put_value(struct line *l, int kind, int set, const uint64_t *args, i
         break;
     case MB_TK_FD:
         if ((int)v == MB_TRACE_AT_FDCWD)
+            puts_(l, "\"AT_FDCWD\"");
+        else
+            putf(l, "%d", (int)v);
+        break;
+    case MB_TK_LFD:
+        if ((int)v == MB_TRACE_LINUX_AT_FDCWD)
             puts_(l, "\"AT_FDCWD\"");
         else
             putf(l, "%d", (int)v);
@@ -294,7 +310,7 @@ MB_HIDDEN void mb_trace_record(const struct mb_trace_site *site, const uint64_t 
         for (int i = 0; i < site->nargs; i++) {
             /* open's mode is there only with O_CREAT (it is a variadic argument) */
             if (site->arg[i] == MB_TK_MODE && i && site->arg[i - 1] == MB_TK_OFLAGS &&
-                !(args[i - 1] & DARWIN_O_CREAT))
+                !(args[i - 1] & flag_value(site->set[i - 1], "O_CREAT")))
                 break;
             if (i)
                 put(&l, ",", 1);
@@ -324,7 +340,8 @@ MB_HIDDEN void mb_trace_record(const struct mb_trace_site *site, const uint64_t 
         }
         putf(&l, ",\"us\":%.1f", (double)(end - start) / 1000.0);
     }
-    puts_(&l, "}\n");
+    memcpy(l.text + l.len, "}\n", 2);  /* put() always leaves room for it */
+    l.len += 2;
     ssize_t ignored = write(trace_fd, l.text, l.len);
     (void)ignored;
 }
@@ -346,8 +363,11 @@ MB_EXPORT uint64_t mb_trace_enter(const struct mb_trace_site *site, const uint64
         gather_args(args, regs, stack);
         mb_trace_record(site, args, 0, 0, 0, now_ns(CLOCK_MONOTONIC));
     }
+    uint64_t start = now_ns(CLOCK_MONOTONIC);
+    if (site->flags & MB_TRACE_CAPTURE)
+        mb_sud_capture_begin();  /* last: from here the call's own system calls trap */
     errno = saved;
-    return now_ns(CLOCK_MONOTONIC);
+    return start;
 }
 
 /* Called by the trampoline after the target returned `result`. A failed call's errno is
@@ -355,6 +375,8 @@ MB_EXPORT uint64_t mb_trace_enter(const struct mb_trace_site *site, const uint64
 MB_EXPORT void mb_trace_exit(const struct mb_trace_site *site, const uint64_t *regs,
                              const uint64_t *stack, uint64_t start, uint64_t result)
 {
+    if (site->flags & MB_TRACE_CAPTURE)
+        mb_sud_capture_end();    /* first: the record below is the tracer's own */
     int saved = errno, darwin_errno = 0;
     uint64_t args[MB_TRACE_MAX_ARGS];
     if (fails(site->result, result)) {

@@ -7,7 +7,9 @@ this module to wrap imports: a run without tracing binds exactly as before.
 
 What is traced: every bridged or emulated import, everything libsystem_kernel exports (the
 system call layer, whatever machbox binds it to), and the direct calls the prototype table
-describes (stdio, fork, ...: where a program's I/O happens in machbox's host libc).
+describes (stdio, fork, ...: where a program's I/O happens in machbox's host libc). Inside
+the stdio calls, the host system calls they make are recorded as well (kind "host"), so a
+printf shows the write that carries its output.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import os
 
 ENV_OUTPUT = "MACHBOX_TRACE"
+BEFORE, CAPTURE = 1, 2  # call site flags (native/trace.h)
 ENV_ONLY = "MACHBOX_TRACE_ONLY"
 
 _TRACED_KINDS = ("bridge", "emulated")
@@ -39,6 +42,13 @@ class Tracer:
             native.trace_flagset(index, 0 if mode == "bits" else 1, rows)
             self.set_index[name] = index
         self.code_ranges: list[tuple[int, int]] = []
+        # the host system calls inside stdio calls, where a program's output happens
+        self.capture = native.sud_capture_init()
+        if self.capture:
+            for name, number in native.host_syscall_numbers().items():
+                if not self.only or fnmatch.fnmatchcase(name, self.only):
+                    native.trace_host_site(number, native.trace_site(
+                        0, *self._site(name, name, "host", host=True)))
 
     def wants(self, symbol: str, library: str, kind: str) -> bool:
         name = prototypes.display_name(symbol)
@@ -64,14 +74,16 @@ class Tracer:
             return 0
         return self.native.trace_site(0, *self._site(name, prototype_name, kind))
 
-    def _site(self, name: str, prototype_name: str, kind: str) -> tuple:
-        proto = prototypes.prototype(prototype_name)
+    def _site(self, name: str, prototype_name: str, kind: str, host: bool = False) -> tuple:
+        proto = prototypes.prototype(prototype_name, host)
+        flags = CAPTURE if not host and self.capture and name in prototypes.HOST_CAPTURED \
+            else 0
         if proto is None:
-            return name, kind, None, None, prototypes.RESULTS.index("hex"), 0
+            return name, kind, None, None, prototypes.RESULTS.index("hex"), flags
         kinds = bytes(prototypes.KINDS.index(k) for k in proto.args)
         sets = bytes(self.set_index[s] for s in proto.sets)
         return (name, kind, kinds, sets, prototypes.RESULTS.index(proto.result),
-                1 if proto.before else 0)
+                flags | (BEFORE if proto.before else 0))
 
     def is_code(self, address: int) -> bool:
         """Whether ``address`` is in an executable mapping (a function, not a variable

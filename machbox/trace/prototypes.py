@@ -5,7 +5,7 @@ native/trace.h lists them in the same order as ``KINDS``):
 
 - ``int`` ``uint`` ``long`` ``size``: numbers; ``hex``: a number in hex; ``ptr``: an
   address (null for 0)
-- ``fd``: a descriptor number (``AT_FDCWD`` by name)
+- ``fd``: a descriptor number (``AT_FDCWD`` by name; ``lfd``: the host's AT_FDCWD)
 - ``str``: a C string (a path, a name); ``buf``: bytes whose count is the next argument
 - ``mode``: permission bits in octal; ``msg``: a Mach message header (id, size, ports)
 - ``bits:SET`` / ``enum:SET`` / ``oflags``: flags or a value by their Darwin names, from
@@ -23,10 +23,11 @@ from __future__ import annotations
 from machbox import abi
 
 KINDS = ("int", "uint", "long", "size", "ptr", "fd", "str", "buf", "mode", "bits", "oflags",
-         "enum", "hex", "msg")
+         "enum", "hex", "msg", "lfd")
 RESULTS = ("int", "long", "ptr", "err", "hex", "void")
 
 # name → (mode, area of machbox.abi, which rows); mode "bits" or "enum". Set 0 is errno.
+# Sets named linux_* take the Linux values of the same rows (for captured host calls).
 FLAG_SETS = {
     "errno": ("enum", "errno", lambda n: True),
     "oflags": ("bits", "fcntl", lambda n: n.startswith("O_") and n not in ("O_ACCMODE",
@@ -45,6 +46,10 @@ FLAG_SETS = {
     "how": ("enum", "sigaction", lambda n: n in ("SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK")),
     "wait": ("bits", "wait", lambda n: n.startswith("W")),
     "family": ("enum", "socket", lambda n: n.startswith("AF_")),
+    "linux_oflags": ("bits", "fcntl", lambda n: n.startswith("O_") and n not in (
+        "O_ACCMODE", "O_SEARCH")),
+    "linux_at": ("bits", "fcntl", lambda n: n.startswith("AT_") and n != "AT_FDCWD"),
+    "linux_whence": ("enum", "fcntl", lambda n: n.startswith("SEEK_")),
     "mach_msg": ("bits", "mach_ipc", lambda n: n.startswith(("MACH_SEND_", "MACH_RCV_"))
                  and n in MACH_MSG_OPTIONS),
 }
@@ -187,6 +192,35 @@ PROTOTYPES = {
     "vm_deallocate": "uint ptr size -> hex",
 }
 
+# Direct calls whose own host system calls are recorded too (native/sud.c's capture):
+# where a program's output really happens in machbox, inside the host's stdio
+HOST_CAPTURED = {"printf", "fprintf", "vfprintf", "puts", "fputs", "fwrite", "fflush",
+                 "fclose", "putchar", "fputc", "perror", "exit"}
+
+# Host (Linux) system calls as captured inside those calls: Linux numbers and flags
+HOST_PROTOTYPES = {
+    "read": "fd ptr size -> long",
+    "write": "fd buf size -> long",
+    "pread64": "fd ptr size long -> long",
+    "pwrite64": "fd buf size long -> long",
+    "readv": "fd ptr int -> long",
+    "writev": "fd ptr int -> long",
+    "openat": "lfd str oflags:linux_oflags mode -> int",
+    "close": "fd -> int",
+    "lseek": "fd long enum:linux_whence -> long",
+    "newfstatat": "lfd str ptr bits:linux_at -> int",
+    "fstat": "fd ptr -> int",
+    "ioctl": "fd hex ptr -> int",
+    "unlinkat": "lfd str bits:linux_at -> int",
+    "renameat": "lfd str lfd str -> int",
+    "mkdirat": "lfd str mode -> int",
+    "fsync": "fd -> int",
+    "ftruncate": "fd long -> int",
+    "fcntl": "fd int long -> int",
+    "dup": "fd -> int",
+    "dup3": "fd fd int -> int",
+}
+
 # Imports never routed through the tracing thunk: they return twice or jump away
 # (setjmp/longjmp), look at their own return address (dlsym's RTLD_NEXT), keep registers a
 # call would clobber (TLV access, stack probes), or are called around every failing call.
@@ -231,26 +265,31 @@ class Prototype:
         self.sets: list[str] = []
         for token in head.split():
             kind, _, flag_set = token.partition(":")
-            if kind == "oflags":
+            if kind == "oflags" and not flag_set:
                 flag_set = "oflags"
             self.args.append(kind)
             self.sets.append(flag_set or "errno")
 
 
-_parsed: dict[str, Prototype] = {}
+_parsed: dict[tuple[str, bool], Prototype] = {}
 
 
-def prototype(name: str) -> Prototype | None:
-    """The prototype of a display name, None for calls the table does not describe."""
-    if name not in _parsed:
-        text = PROTOTYPES.get(name)
+def prototype(name: str, host: bool = False) -> Prototype | None:
+    """The prototype of a display name (of a captured host call with ``host``), None for
+    calls the table does not describe."""
+    key = (name, host)
+    if key not in _parsed:
+        text = (HOST_PROTOTYPES if host else PROTOTYPES).get(name)
         if text is None:
             return None
-        _parsed[name] = Prototype(text)
-    return _parsed[name]
+        _parsed[key] = Prototype(text)
+    return _parsed[key]
 
 
 def flag_set_rows(name: str) -> tuple[str, tuple[tuple[str, int], ...]]:
-    """(mode, ((Darwin name, Darwin value), ...)) of one flag set, from machbox.abi."""
+    """(mode, ((name, value), ...)) of one flag set, from machbox.abi: Darwin values, or
+    the Linux ones for a linux_* set (names Linux lacks left out)."""
     mode, area, wanted = FLAG_SETS[name]
-    return mode, tuple((row[0], row[1]) for row in abi.rows(area) if wanted(row[0]))
+    column = 2 if name.startswith("linux_") else 1
+    return mode, tuple((row[0], row[column]) for row in abi.rows(area)
+                       if wanted(row[0]) and row[column] is not None)

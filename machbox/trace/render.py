@@ -8,7 +8,8 @@
 The pid (and the thread id when it is not the main thread's) comes first, then the call as
 C would write it, then the result with the Darwin errno name of a failure and the time it
 took. Strings and buffers are quoted with C escapes; flags, enums and addresses are bare.
-A raw system call or Mach trap (guest code's own `syscall` instruction) says so.
+A raw system call or Mach trap (guest code's own `syscall` instruction) says so, as does a
+host system call made inside a captured stdio call (`host write(1, ...)`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import json
 from machbox.trace import prototypes
 
 _QUOTED = ("str", "buf")
-_RAW_KINDS = ("syscall", "mach_trap", "machdep")
+_RAW_KINDS = ("syscall", "mach_trap", "machdep", "host")
 _ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
 
 
@@ -59,7 +60,10 @@ def text(record: dict) -> str:
     if args is None:
         shown = "..."
     else:
-        proto = prototypes.prototype(prototypes.raw_prototype_name(call) if raw else call)
+        if record.get("kind") == "host":
+            proto = prototypes.prototype(call, host=True)
+        else:
+            proto = prototypes.prototype(prototypes.raw_prototype_name(call) if raw else call)
         kinds = proto.args if proto is not None else ["int"] * len(args)
         shown = ", ".join(_argument(kinds[i], value, args[i + 1] if i + 1 < len(args) else None)
                           for i, value in enumerate(args))

@@ -241,6 +241,16 @@ static void linux_call(long nr, const uint64_t *a, greg_t *g)
                         start);
 }
 
+/* Host calls a signal handler cannot make for the interrupted code: a new thread or
+ * process would start inside the handler, and the signal mask or stack it sets would be
+ * undone by the return from it. */
+static int must_run_natively(long nr)
+{
+    return nr == SYS_clone || nr == SYS_clone3 || nr == SYS_fork || nr == SYS_vfork ||
+           nr == SYS_rt_sigprocmask || nr == SYS_sigaltstack || nr == SYS_rt_sigsuspend ||
+           nr == SYS_execve || nr == SYS_execveat || nr == SYS_rt_sigreturn;
+}
+
 static void on_sigsys(int lsig, siginfo_t *info, void *ctx)
 {
     ucontext_t *uc = ctx;
@@ -256,6 +266,15 @@ static void on_sigsys(int lsig, siginfo_t *info, void *ctx)
                             g[REG_R9], 0, 0, 0};
     long nr = (unsigned)info->si_syscall;
     int cls = (int)(nr >> 24), number = (int)(nr & 0xffffff);
+    if (cls == 0 && capture_depth && must_run_natively(nr)) {
+        /* made again by the instruction itself once the handler returns, with the
+         * selector left on ALLOW: the rest of the captured call is not captured (only a
+         * capture has a selector: without one the instruction would trap again) */
+        g[REG_RIP] -= 2;        /* the syscall instruction is 0f 05 */
+        g[REG_RAX] = nr;
+        errno = saved_errno;
+        return;
+    }
     if (cls == 0) {
         linux_call(nr, a, g);
         errno = saved_errno;

@@ -107,6 +107,18 @@ def test_the_trace_descriptor_survives_the_program_closing_everything(machbox_cm
     assert len(_calls(records, "dup2")) == 20 and _calls(records, "puts")  # after them
 
 
+def test_exit_handlers_start_threads_and_block_signals_under_capture(machbox_cmd, built,
+                                                                     tmp_path):
+    """exit is captured (its stdio flush is the program's last output); a thread started
+    and a mask set inside it still work."""
+    program = str(built[("trace_calls", MACOS)])
+    out = tmp_path / "trace.jsonl"
+    p = _trace(machbox_cmd, ["--json", "-o", str(out)], [program, "exitthread"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "main\nthread ran\nat exit: SIGUSR1 blocked 1\n"
+    assert _calls(_records(out), "pthread_create")[0]["result"] == 0
+
+
 def test_only_keeps_the_calls_matching_the_glob(machbox_cmd, built, tmp_path):
     program = str(built[("trace_calls", MACOS)])
     out = tmp_path / "trace.jsonl"

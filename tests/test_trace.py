@@ -194,6 +194,15 @@ def test_usage_errors(machbox_cmd, tmp_path):
     p = subprocess.run(machbox_cmd + ["trace", "--bogus", "x"], capture_output=True, text=True,
                        cwd=tmp_path)
     assert p.returncode == 2 and "bad option --bogus" in p.stderr
+    p = subprocess.run(machbox_cmd + ["trace", "-o"], capture_output=True, text=True,
+                       cwd=tmp_path)
+    assert p.returncode == 2 and "-o needs a value" in p.stderr
+    p = subprocess.run(machbox_cmd + ["trace", "-o", str(tmp_path / "no/such/dir"), "x"],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 2 and "no/such/dir" in p.stderr
+    p = subprocess.run(machbox_cmd + ["trace", str(tmp_path / "missing")], capture_output=True,
+                       text=True, cwd=tmp_path)
+    assert p.returncode == 127 and "machbox:" in p.stderr and "Traceback" not in p.stderr
 
 
 def test_kinds_agree_with_the_native_part():

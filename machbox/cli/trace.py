@@ -39,6 +39,9 @@ def _options(args: list[str]) -> dict | int:
         elif opt.startswith(("-o=", "--only=")):
             name, _, value = opt.partition("=")
             options["output" if name == "-o" else "only"] = value
+        elif opt in ("-o", "--only"):
+            sys.stderr.write(f"machbox: trace: {opt} needs a value\n{USAGE}\n")
+            return EXIT_USAGE
         else:
             sys.stderr.write(f"machbox: trace: bad option {opt}\n{USAGE}\n")
             return EXIT_USAGE

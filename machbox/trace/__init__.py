@@ -15,6 +15,7 @@ printf shows the write that carries its output.
 from __future__ import annotations
 
 import os
+import sys
 
 ENV_OUTPUT = "MACHBOX_TRACE"
 BEFORE, CAPTURE = 1, 2  # call site flags (native/trace.h)
@@ -113,4 +114,8 @@ def tracer(native) -> Tracer | None:
     output = os.environ.get(ENV_OUTPUT)
     if not output:
         return None
-    return Tracer(native, output, os.environ.get(ENV_ONLY))
+    try:
+        return Tracer(native, output, os.environ.get(ENV_ONLY))
+    except OSError as e:  # MACHBOX_TRACE set by hand to a place that cannot be written
+        sys.stderr.write(f"machbox: warning: no trace: {output}: {e.strerror}\n")
+        return None

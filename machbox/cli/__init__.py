@@ -6,6 +6,7 @@
     machbox prefix create|path|list|delete [DIR]
     machbox tool NAME [ARGS...]
     machbox shutdown [--prefix DIR]
+    machbox trace [--json] [-o FILE] [--only GLOB] [--] PROGRAM [ARGS...]
     machbox --version
 
 Exit statuses of machbox itself (a guest's own status passes through unchanged; a guest
@@ -48,6 +49,7 @@ USAGE = """usage: machbox run [OPTIONS] [--] PROGRAM [ARGS...]
        machbox binfmt install|uninstall|status
        machbox info [--json] PROGRAM
        machbox debug [--gdb|--lldb] [-ex COMMAND]... [--] PROGRAM [ARGS...]
+       machbox trace [--json] [-o FILE] [--only GLOB] [--] PROGRAM [ARGS...]
        machbox --version
 
 Runs an unmodified macOS (x86_64 Mach-O) command-line program on Linux.
@@ -174,7 +176,8 @@ def open_prefix(explicit: str | None) -> str | None | int:
 
 # the other commands, each in its own module of machbox.cli with a main(args)
 COMMANDS = {"shell": "shell", "prefix": "prefixes", "tool": "tool", "shutdown": "shutdown",
-            "binfmt": "binfmt", "info": "info", "debug": "debug"}
+            "binfmt": "binfmt", "info": "info", "debug": "debug",
+            "trace": "trace"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from machbox.libsystem.core import (
 )
 from machbox.libsystem.mach import NO_ERRNO_THUNK
 from machbox.libsystem.registry import DIRECT, UNIMPLEMENTED, DarwinError, Export
+from machbox.trace import tracer
 
 _UNWRAPPED = KERNEL_NOT_SYSCALLS | KERNEL_STACK_ARGUMENTS | NO_ERRNO_THUNK
 
@@ -86,6 +87,9 @@ class Binder:
         self.bound: dict[tuple[str, str], Binding] = {}
         self.icu: tuple[int, list[int]] | None = None
         native.set_dispatcher(self._dispatch)
+        # under `machbox trace` only: imports are then bound through recording thunks
+        self.tracer = tracer(native)
+        self.untraced: dict[tuple[str, str], Binding | None] = {}
 
     # ---- host libraries -----------------------------------------------------------------
 
@@ -160,8 +164,26 @@ class Binder:
         b = self.bound.get(key)
         if b is None:
             b = self._resolve(library, name)
+            if b is not None and self.tracer is not None \
+                    and self.tracer.wants(name, b.library, b.kind):
+                b = Binding(self.tracer.wrap(name, b.kind, b.address), b.kind, b.library)
             self.bound[key] = b
         return b
+
+    def implementation(self, library: str, name: str) -> Binding | None:
+        """The binding of ``name`` without a tracing thunk: what a raw system call runs
+        (machbox.kernel.syscalls), which `machbox trace` records itself."""
+        if self.tracer is None:
+            return self.resolve(library, name)
+        key = (library, name)
+        if key not in self.untraced:
+            self.untraced[key] = self._resolve(library, name)
+        return self.untraced[key]
+
+    @staticmethod
+    def wide_result(name: str) -> bool:
+        """Whether libsystem_kernel function ``name`` fails with a 64-bit -1 only."""
+        return name in KERNEL_WIDE_RESULTS
 
     def _resolve(self, library: str, name: str) -> Binding | None:
         export = self.table.lookup(library, name)

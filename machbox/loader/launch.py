@@ -43,6 +43,9 @@ def launch(program: str, argv: list[str], prefix: str | None = None,
     from machbox import _native as native
 
     native.setup()
+    from machbox.kernel.commpage import Commpage
+
+    commpage = Commpage(native)
     if prefix:
         native.set_prefix(prefix, root == "prefix")
         # the prefix's server (Mach IPC across processes, bootstrap), started on demand
@@ -85,6 +88,11 @@ def launch(program: str, argv: list[str], prefix: str | None = None,
 
         debugsyms.write(symbols, loader.images)
         loader.debugger_attached = True
+    commpage.start()
+    # from here on guest code runs: its raw `syscall` instructions get Darwin's meaning
+    from machbox.kernel import sud
+
+    sud.arm_for(native, loader.binder, loader.images)
     inits = [p + img.slide for img in loader.initializer_order() for p in img.plan.initializers]
     entry = main.macho.entry
     if entry.kind == "main":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import struct
 
+from machbox.kernel import sud
 from machbox.libsystem.binder import Binder
 from machbox.libsystem.libraries import library_key
 from machbox.loader.plan import ImagePlan, Import, page_up, plan_image
@@ -321,6 +322,8 @@ class Loader:
             return 0, f"dlopen({path}): {e}"
         if self.debugger_attached:
             self._announce_to_debugger(new)
+        # a library with raw system calls: catch them from now on (this thread and new ones)
+        sud.arm_for(self.native, self.binder, new)
         inits = [p + img.slide for img in self.initializer_order() if img in new
                  for p in img.plan.initializers]
         if inits:

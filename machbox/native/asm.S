@@ -225,3 +225,86 @@ mb_siglongjmp:
     .size mb_siglongjmp, .-mb_siglongjmp
 
     .section .note.GNU-stack,"",@progbits
+
+/* Entry of every import bound through a tracing thunk (native/trace.c, only under
+ * `machbox trace`). r11 = the call site's struct mb_trace_site, whose first member is the
+ * real target. The caller's six integer and eight vector argument registers and rax (the
+ * vector count of variadic calls) are kept, 16 stack words of arguments are copied below
+ * the frame so the target sees the stack the caller built, and mb_trace_exit writes the
+ * record after the target returns; {rax, rdx, xmm0, xmm1} are returned unchanged.
+ * Frame: copy 0..128, integer registers 128..176, rax 176, site 184, start 192,
+ * vectors 208..336. The CFI lets an exception unwind through a traced call. */
+    .text
+    .globl mb_trace_trampoline
+    .type mb_trace_trampoline, @function
+mb_trace_trampoline:
+    .cfi_startproc
+    pushq %rbp
+    .cfi_def_cfa_offset 16
+    .cfi_offset %rbp, -16
+    movq %rsp, %rbp
+    .cfi_def_cfa_register %rbp
+    subq $336, %rsp
+    movq %rdi, 128(%rsp)
+    movq %rsi, 136(%rsp)
+    movq %rdx, 144(%rsp)
+    movq %rcx, 152(%rsp)
+    movq %r8, 160(%rsp)
+    movq %r9, 168(%rsp)
+    movq %rax, 176(%rsp)
+    movq %r11, 184(%rsp)
+    movdqu %xmm0, 208(%rsp)
+    movdqu %xmm1, 224(%rsp)
+    movdqu %xmm2, 240(%rsp)
+    movdqu %xmm3, 256(%rsp)
+    movdqu %xmm4, 272(%rsp)
+    movdqu %xmm5, 288(%rsp)
+    movdqu %xmm6, 304(%rsp)
+    movdqu %xmm7, 320(%rsp)
+    movq %r11, %rdi
+    leaq 128(%rsp), %rsi
+    leaq 16(%rbp), %rdx
+    call mb_trace_enter
+    movq %rax, 192(%rsp)
+    xorl %ecx, %ecx
+1:  movq 16(%rbp,%rcx,8), %rax
+    movq %rax, (%rsp,%rcx,8)
+    incl %ecx
+    cmpl $16, %ecx
+    jb 1b
+    movq 128(%rsp), %rdi
+    movq 136(%rsp), %rsi
+    movq 144(%rsp), %rdx
+    movq 152(%rsp), %rcx
+    movq 160(%rsp), %r8
+    movq 168(%rsp), %r9
+    movdqu 208(%rsp), %xmm0
+    movdqu 224(%rsp), %xmm1
+    movdqu 240(%rsp), %xmm2
+    movdqu 256(%rsp), %xmm3
+    movdqu 272(%rsp), %xmm4
+    movdqu 288(%rsp), %xmm5
+    movdqu 304(%rsp), %xmm6
+    movdqu 320(%rsp), %xmm7
+    movq 176(%rsp), %rax
+    movq 184(%rsp), %r11
+    call *(%r11)
+    movq %rax, 0(%rsp)
+    movq %rdx, 8(%rsp)
+    movdqu %xmm0, 16(%rsp)
+    movdqu %xmm1, 32(%rsp)
+    movq 184(%rsp), %rdi
+    leaq 128(%rsp), %rsi
+    leaq 16(%rbp), %rdx
+    movq 192(%rsp), %rcx
+    movq 0(%rsp), %r8
+    call mb_trace_exit
+    movq 0(%rsp), %rax
+    movq 8(%rsp), %rdx
+    movdqu 16(%rsp), %xmm0
+    movdqu 32(%rsp), %xmm1
+    leave
+    .cfi_def_cfa %rsp, 8
+    ret
+    .cfi_endproc
+    .size mb_trace_trampoline, .-mb_trace_trampoline

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "trace.h"
 #include "translate.h"
 
 #include <errno.h>
@@ -443,6 +444,8 @@ static void forget_descriptor(int fd)
 
 MB_EXPORT int mb_close(int fd)
 {
+    if (mb_trace_owns_fd(fd))
+        return (int)mb_fail(DARWIN_EBADF);
     if (kq_of(fd))
         mb_kqueue_closed(fd);
     else if (atomic_load(&live_count))
@@ -468,7 +471,11 @@ MB_HIDDEN int mb_kqueue_duplicated(int oldfd, int newfd)
 }
 
 MB_EXPORT int mb_dup(int fd) { return mb_kqueue_duplicated(fd, dup(fd)); }
-MB_EXPORT int mb_dup2(int fd, int nfd) { return mb_kqueue_duplicated(fd, dup2(fd, nfd)); }
+MB_EXPORT int mb_dup2(int fd, int nfd)
+{
+    mb_trace_vacate_fd(nfd);
+    return mb_kqueue_duplicated(fd, dup2(fd, nfd));
+}
 
 static struct knote *find(struct kq *k, uint64_t ident, int16_t filter)
 {

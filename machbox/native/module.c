@@ -279,6 +279,45 @@ static PyObject *py_python_stub(PyObject *self, PyObject *args)
     return PyLong_FromUnsignedLongLong((uintptr_t)p);
 }
 
+/* ---- the commpage's facts (machbox.kernel.commpage fills the page) --------------------- */
+
+static PyObject *py_cpuid(PyObject *self, PyObject *args)
+{
+    unsigned int leaf, sub, a, b, c, d;
+    if (!PyArg_ParseTuple(args, "II", &leaf, &sub))
+        return NULL;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(sub));
+    return Py_BuildValue("(IIII)", a, b, c, d);
+}
+
+MB_EXPORT uint64_t mb_mach_absolute_time(void);
+
+/* (time stamp counter, mach_absolute_time) read together: two samples give the counter's
+ * rate, which nanotime() in the commpage needs */
+static PyObject *py_tsc_sample(PyObject *self, PyObject *unused)
+{
+    unsigned int lo, hi;
+    uint64_t ns = mb_mach_absolute_time();
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return Py_BuildValue("(KK)", ((unsigned long long)hi << 32) | lo, (unsigned long long)ns);
+}
+
+/* sud.c: raw system calls */
+MB_HIDDEN PyObject *mb_py_sud_arm(PyObject *self, PyObject *args);
+MB_HIDDEN PyObject *mb_py_sud_kinds(PyObject *self, PyObject *unused);
+MB_HIDDEN PyObject *mb_py_sud_libc_base(PyObject *self, PyObject *unused);
+MB_HIDDEN PyObject *mb_py_sud_scan(PyObject *self, PyObject *args);
+MB_HIDDEN PyObject *mb_py_sud_capture_init(PyObject *self, PyObject *unused);
+MB_HIDDEN PyObject *mb_py_trace_host_site(PyObject *self, PyObject *args);
+MB_HIDDEN PyObject *mb_py_host_syscall_numbers(PyObject *self, PyObject *unused);
+
+/* trace.c: `machbox trace` */
+MB_HIDDEN PyObject *mb_py_trace_open(PyObject *self, PyObject *args);
+MB_HIDDEN PyObject *mb_py_trace_flagset(PyObject *self, PyObject *args);
+MB_HIDDEN PyObject *mb_py_trace_stub(PyObject *self, PyObject *args);
+MB_HIDDEN PyObject *mb_py_trace_site(PyObject *self, PyObject *args);
+MB_HIDDEN PyObject *mb_py_trace_kinds(PyObject *self, PyObject *unused);
+
 static PyObject *py_set_errno(PyObject *self, PyObject *arg)
 {
     mb_set_darwin_errno((int)PyLong_AsLong(arg));
@@ -585,6 +624,23 @@ static PyMethodDef methods[] = {
     {"unimplemented_stub", py_unimplemented_stub, METH_VARARGS, "stub(name, library) -> addr"},
     {"syscall_stub", py_syscall_stub, METH_VARARGS, "syscall_stub(target, wide) -> addr"},
     {"python_stub", py_python_stub, METH_VARARGS, "python_stub(index) -> addr"},
+    {"cpuid", py_cpuid, METH_VARARGS, "cpuid(leaf, subleaf) -> (eax, ebx, ecx, edx)"},
+    {"tsc_sample", py_tsc_sample, METH_NOARGS, "(rdtsc, mach_absolute_time)"},
+    {"sud_arm", mb_py_sud_arm, METH_VARARGS, "sud_arm(exempt_start, resolver) -> armed"},
+    {"sud_capture_init", mb_py_sud_capture_init, METH_NOARGS,
+     "trace: catch the host system calls of captured calls -> bool"},
+    {"trace_host_site", mb_py_trace_host_site, METH_VARARGS, "trace_host_site(nr, site)"},
+    {"host_syscall_numbers", mb_py_host_syscall_numbers, METH_NOARGS, "{name: number}"},
+    {"sud_scan", mb_py_sud_scan, METH_VARARGS, "sud_scan(addr, size) -> has syscall bytes"},
+    {"sud_libc_base", mb_py_sud_libc_base, METH_NOARGS, "the host C library's base"},
+    {"sud_kinds", mb_py_sud_kinds, METH_NOARGS, "how a raw system call is served, by index"},
+    {"trace_open", mb_py_trace_open, METH_VARARGS, "trace_open(path, only_glob)"},
+    {"trace_flagset", mb_py_trace_flagset, METH_VARARGS, "trace_flagset(i, mode, pairs)"},
+    {"trace_stub", mb_py_trace_stub, METH_VARARGS,
+     "trace_stub(target, name, kind, argkinds, argsets, result, flags) -> addr"},
+    {"trace_site", mb_py_trace_site, METH_VARARGS,
+     "trace_site(0, name, kind, argkinds, argsets, result, flags) -> site address"},
+    {"trace_kinds", mb_py_trace_kinds, METH_NOARGS, "(argument kinds, result kinds)"},
     {"set_dispatcher", py_set_dispatcher, METH_O, "set_dispatcher(callable)"},
     {"set_errno", py_set_errno, METH_O, "set_errno(darwin_errno): the guest's errno"},
     {"register_unwind", py_register_unwind, METH_VARARGS, "register_unwind(base, ui, n, eh, n)"},

@@ -383,6 +383,24 @@ static int host_flags(int dflags)
     return f;
 }
 
+MB_HIDDEN int mb_sud_armed(void);
+
+/* SIGSYS while raw system calls are caught (sud.c): the host handler is sud.c's, which
+ * passes a SIGSYS that is not a caught system call on to the guest's disposition here. */
+MB_HIDDEN int mb_signal_guest_sigsys(int lsig, siginfo_t *info, void *uc)
+{
+    void *h = handlers[DARWIN_SIGSYS].handler;
+    if (h == (void *)1)
+        return 0;
+    if (h == NULL) {  /* the default action: end the process as SIGSYS would */
+        signal(SIGSYS, SIG_DFL);
+        raise(SIGSYS);
+        return 0;
+    }
+    mb_signal_trampoline(lsig, info, uc);
+    return 1;
+}
+
 MB_EXPORT int mb_sigaction(int dsig, const struct darwin_sigaction *act,
                            struct darwin_sigaction *old)
 {
@@ -390,7 +408,9 @@ MB_EXPORT int mb_sigaction(int dsig, const struct darwin_sigaction *act,
     if (dsig <= 0 || dsig >= DARWIN_NSIG)
         return (int)mb_fail(DARWIN_EINVAL);
     struct guest_handler prev = handlers[dsig];
-    if (lsig <= 0) {
+    if (lsig <= 0 || (lsig == SIGSYS && mb_sud_armed())) {
+        /* SIGEMT, SIGINFO: Linux never raises them; the disposition is only remembered.
+         * SIGSYS under SUD: remembered for mb_signal_guest_sigsys. */
         /* SIGEMT, SIGINFO: Linux never raises them; the disposition is only remembered */
         if (act)
             handlers[dsig] = (struct guest_handler){act->__sigaction_u, act->sa_flags, act->sa_mask};

@@ -64,9 +64,12 @@ static void set_gs_base(void *base)
 }
 
 /* Binds the block to the calling thread: %gs, host identity, stack bounds. */
+MB_HIDDEN void mb_sud_arm_thread(void);
+
 MB_HIDDEN void mb_thread_install(struct mb_thread *t)
 {
     set_gs_base(t);
+    mb_sud_arm_thread();  /* raw system calls are caught per thread (sud.c) */
     t->host = pthread_self();
     t->thread_id = (uint64_t)syscall(SYS_gettid);
     t->tsd[MB_TSD_SLOT_MACH_THREAD_SELF] = (void *)(uintptr_t)t->thread_id;

@@ -122,6 +122,12 @@ def test_fork_check_in_look_up_complex_message_reply_dead_name(ipc_programs, pre
     assert (p.returncode, p.stdout) == (0, _expected("bootstrap")), p.stderr[-2000:]
 
 
+def test_closing_every_descriptor_keeps_the_server_connection(ipc_programs, prefix,
+                                                              machbox_cmd):
+    p = _run(machbox_cmd, ipc_programs["closeall"], prefix)
+    assert (p.returncode, p.stdout) == (0, _expected("closeall")), p.stderr[-2000:]
+
+
 def test_client_killed_mid_conversation(ipc_programs, prefix, machbox_cmd):
     """A SIGKILLed process's receive rights die: holders of send rights get dead names and
     their notifications, its registered name goes, the server carries on."""

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "ownfd.h"
 #include "trace.h"
 #include "translate.h"
 
@@ -444,7 +445,7 @@ static void forget_descriptor(int fd)
 
 MB_EXPORT int mb_close(int fd)
 {
-    if (mb_trace_owns_fd(fd))
+    if (mb_fd_owned(fd))
         return (int)mb_fail(DARWIN_EBADF);
     if (kq_of(fd))
         mb_kqueue_closed(fd);
@@ -473,7 +474,8 @@ MB_HIDDEN int mb_kqueue_duplicated(int oldfd, int newfd)
 MB_EXPORT int mb_dup(int fd) { return mb_kqueue_duplicated(fd, dup(fd)); }
 MB_EXPORT int mb_dup2(int fd, int nfd)
 {
-    mb_trace_vacate_fd(nfd);
+    if (mb_fd_vacate(nfd) != 0)
+        return (int)mb_fail(DARWIN_EBADF);
     return mb_kqueue_duplicated(fd, dup2(fd, nfd));
 }
 

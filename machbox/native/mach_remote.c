@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "ownfd.h"
 #include "darwin_abi.h"
 #include "mach_remote.h"
 
@@ -241,6 +242,9 @@ static int ensure_connected(void)
         close(spawn_lock); /* releases it */
     if (fd < 0)
         return -1;
+    /* machbox's, out of the program's way (ownfd.c); the reader thread holds it by
+     * number, so a dup2 onto it fails rather than moving it */
+    fd = mb_fd_move_high(fd);
     uint32_t pid = (uint32_t)getpid(), head[2], id;
     if (write_frame(fd, RP_HELLO, &pid, 4, NULL, 0) || read_all(fd, head, 8) ||
         head[1] != RP_WELCOME || head[0] != 8 || read_all(fd, &id, 4)) {
@@ -248,6 +252,7 @@ static int ensure_connected(void)
         return -1;
     }
     conn_fd = fd;
+    mb_fd_own(&conn_fd, 0);
     client_id = id;
     next_port = 0;
     sigset_t all, old;

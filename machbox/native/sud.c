@@ -25,6 +25,7 @@
 #include <Python.h>
 
 #include "runtime.h"
+#include "ownfd.h"
 #include "trace.h"
 #include "darwin_abi.h"
 
@@ -238,7 +239,7 @@ static void linux_call(long nr, const uint64_t *a, greg_t *g)
     int err = r == -1 ? errno : 0;
     g[REG_RAX] = err ? -err : r;
     if (capture_depth && nr >= 0 && nr < MAX_HOST_NUMBER && host_sites[nr] &&
-        !mb_trace_owns_fd((int)a[0]))
+        !mb_fd_owned((int)a[0]))
         mb_trace_record(host_sites[nr], a, 1, (uint64_t)r, err ? mb_errno_to_darwin(err) : 0,
                         start);
 }

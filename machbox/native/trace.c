@@ -17,6 +17,7 @@
 
 #include "runtime.h"
 #include "trace.h"
+#include "ownfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -393,25 +394,6 @@ MB_EXPORT void mb_trace_exit(const struct mb_trace_site *site, const uint64_t *r
     errno = saved;
 }
 
-/* The records' descriptor is machbox's, not the program's: closing it is EBADF as for any
- * descriptor the program never opened, and a dup2 onto it moves it out of the way first,
- * so records never land in a file the program opened. */
-MB_HIDDEN int mb_trace_owns_fd(int fd)
-{
-    return fd >= 0 && fd == trace_fd;
-}
-
-MB_HIDDEN void mb_trace_vacate_fd(int fd)
-{
-    if (fd < 0 || fd != trace_fd)
-        return;
-    int moved = fcntl(fd, F_DUPFD_CLOEXEC, MB_TRACE_FD_MIN);
-    if (moved >= 0) {
-        trace_fd = moved;
-        close(fd);
-    }
-}
-
 MB_HIDDEN int mb_trace_on(void)
 {
     return trace_fd >= 0;
@@ -436,13 +418,10 @@ MB_HIDDEN PyObject *mb_py_trace_open(PyObject *self, PyObject *args)
     int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_CREAT, 0644);
     if (fd < 0)
         return PyErr_SetFromErrnoWithFilename(PyExc_OSError, path);
-    /* out of the way of the small numbers programs expect to get from open() */
-    int high = fcntl(fd, F_DUPFD_CLOEXEC, MB_TRACE_FD_MIN);
-    if (high >= 0) {
-        close(fd);
-        fd = high;
-    }
-    trace_fd = fd;
+    /* machbox's, out of the way of the program's descriptors (ownfd.c); only ever
+     * written through trace_fd, so a dup2 onto it may move it */
+    trace_fd = mb_fd_move_high(fd);
+    mb_fd_own(&trace_fd, 1);
     free(trace_only);
     trace_only = only && *only ? strdup(only) : NULL;
     Py_RETURN_NONE;

@@ -11,7 +11,6 @@
 #define MB_TRACE_LINE 4096
 #define MB_TRACE_STRING_MAX 256
 #define MB_TRACE_BUFFER_MAX 64
-#define MB_TRACE_FD_MIN 900
 #define MB_TRACE_AT_FDCWD (-2)     /* Darwin's AT_FDCWD */
 #define MB_TRACE_LINUX_AT_FDCWD (-100)  /* the host's, in captured host calls */
 #define MB_TRACE_SET_ERRNO 0       /* flag set 0 holds the Darwin errno names */
@@ -40,8 +39,6 @@ struct mb_trace_site {
 void mb_trace_record(const struct mb_trace_site *site, const uint64_t *args, int has_result,
                      uint64_t result, int darwin_errno, uint64_t start);
 int mb_trace_on(void);
-int mb_trace_owns_fd(int fd);
-void mb_trace_vacate_fd(int fd);
 void mb_sud_capture_begin(void);   /* sud.c */
 void mb_sud_capture_end(void);
 int mb_trace_wanted(const char *name);

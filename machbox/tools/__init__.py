@@ -11,6 +11,9 @@ TOOLS = {
     "defaults": "machbox.tools.defaults",
     "launchctl": "machbox.tools.launchctl",
     "hdiutil": "machbox.tools.hdiutil",
+    "installer": "machbox.tools.installer",
+    "pkgutil": "machbox.tools.pkgutil",
+    "lsbom": "machbox.tools.lsbom",
 }
 
 

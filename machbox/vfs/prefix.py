@@ -28,7 +28,7 @@ import sys
 # for none of them
 
 # Bump when the base tree changes; older prefixes are upgraded in place.
-BASE_VERSION = 6
+BASE_VERSION = 7
 STAMP = ".machbox-prefix"
 
 # The macOS release the prefix reports (SystemVersion.plist; sysctl agrees: kern.osrelease).
@@ -48,7 +48,8 @@ LINKS = {"etc": "private/etc", "tmp": "private/tmp", "var": "private/var",
          "Volumes/SystemRoot": "/"}
 HOST_ETC = ("hosts", "resolv.conf", "passwd", "group", "shells")
 # Darwin commands machbox provides, as scripts in usr/bin calling `machbox tool NAME`.
-TOOLS = ("sw_vers", "sudo", "otool", "nm", "defaults", "launchctl", "hdiutil")
+TOOLS = ("sw_vers", "sudo", "otool", "nm", "defaults", "launchctl", "hdiutil", "installer",
+         "pkgutil", "lsbom")
 
 
 class PrefixError(Exception):

@@ -213,3 +213,15 @@ PLATFORMS = {
     7: "iossimulator", 8: "tvossimulator", 9: "watchossimulator", 10: "driverkit",
     11: "visionos", 12: "visionossimulator",
 }
+
+# the indirect symbol table's markers for entries that name no symbol (<mach-o/loader.h>)
+INDIRECT_SYMBOL_LOCAL = 0x80000000
+INDIRECT_SYMBOL_ABS = 0x40000000
+
+# LC_DATA_IN_CODE entry kinds (<mach-o/loader.h>: struct data_in_code_entry)
+DATA_IN_CODE_KINDS = {
+    "DICE_KIND_DATA": 0x0001, "DICE_KIND_JUMP_TABLE8": 0x0002,
+    "DICE_KIND_JUMP_TABLE16": 0x0003, "DICE_KIND_JUMP_TABLE32": 0x0004,
+    "DICE_KIND_ABS_JUMP_TABLE32": 0x0005,
+}
+globals().update(DATA_IN_CODE_KINDS)

@@ -4,6 +4,8 @@ otool (from machbox.macho).
     otool -L FILE   the libraries it links (a dylib's own id first)
     otool -h FILE   the mach header (add -v for symbolic names)
     otool -l FILE   the load commands
+    otool -tV FILE  the disassembly of (__TEXT,__text), operands named (machbox.tools.disasm);
+                    -tv the same, -t alone as hex words
 """
 
 from __future__ import annotations
@@ -70,14 +72,24 @@ def load_commands(m, path: str) -> list[str]:
     return out
 
 
+def text(m, path: str, opts: set[str]) -> list[str]:
+    from machbox.tools import disasm
+
+    if "-V" in opts or "-v" in opts:
+        return disasm.disassemble(m, path, symbolic="-V" in opts)
+    return disasm.hex_dump(m, path)
+
+
 def main(args: list[str]) -> int:
     from machbox.macho import MachOError, parse_file
+    from machbox.tools import disasm
 
     # single-letter flags, alone or together (-hv)
     opts = {f"-{c}" for a in args if a.startswith("-") and len(a) > 1 for c in a[1:]}
     files = [a for a in args if not a.startswith("-")]
-    if not files or not opts & {"-L", "-h", "-l"} or opts - {"-L", "-h", "-l", "-v"}:
-        sys.stderr.write("Usage: otool [-L|-h|-l] [-v] <object file> ...\n")
+    if not files or not opts & {"-L", "-h", "-l", "-t"} or \
+            opts - {"-L", "-h", "-l", "-t", "-v", "-V"}:
+        sys.stderr.write("Usage: otool [-L|-h|-l|-t] [-v|-V] <object file> ...\n")
         return 1
     status = 0
     for path in files:
@@ -87,7 +99,13 @@ def main(args: list[str]) -> int:
             sys.stderr.write(f"otool: {path}: {e}\n")
             status = 1
             continue
-        if "-L" in opts:
+        if "-t" in opts:
+            try:
+                out = text(m, path, opts)
+            except disasm.DisassemblerMissing as e:
+                sys.stderr.write(f"otool: {e}\n")
+                return 1
+        elif "-L" in opts:
             out = libraries(m, path)
         elif "-h" in opts:
             out = header(m, path, "-v" in opts)

@@ -12,7 +12,20 @@ from __future__ import annotations
 
 import sys
 
-LC_SEGMENT_64, LC_ID_DYLIB = 0x19, 0xD
+CPU_SUBTYPE_LIB64 = 0x80  # in the capability byte of cpusubtype (<mach/machine.h>)
+# the header flags in the order otool prints them (not the bits' order), by otool's names
+FLAG_ORDER = (
+    (0x1, "NOUNDEFS"), (0x2, "INCRLINK"), (0x4, "DYLDLINK"), (0x8, "BINDATLOAD"),
+    (0x10, "PREBOUND"), (0x20, "SPLIT_SEGS"), (0x40, "LAZY_INIT"), (0x80, "TWOLEVEL"),
+    (0x100, "FORCE_FLAT"), (0x200, "NOMULTIDEFS"), (0x400, "NOFIXPREBINDING"),
+    (0x800, "PREBINDABLE"), (0x1000, "ALLMODSBOUND"), (0x2000, "SUBSECTIONS_VIA_SYMBOLS"),
+    (0x4000, "CANONICAL"), (0x8000, "WEAK_DEFINES"), (0x10000, "BINDS_TO_WEAK"),
+    (0x20000, "ALLOW_STACK_EXECUTION"), (0x400000, "DEAD_STRIPPABLE_DYLIB"), (0x200000, "PIE"),
+    (0x100000, "NO_REEXPORTED_DYLIBS"), (0x800000, "MH_HAS_TLV_DESCRIPTORS"),
+    (0x1000000, "MH_NO_HEAP_EXECUTION"), (0x2000000, "APP_EXTENSION_SAFE"),
+    (0x4000000, "MH_NLIST_OUTOFSYNC_WITH_DYLDINFO"), (0x8000000, "MH_SIM_SUPPORT"),
+    (0x80000000, "MH_DYLIB_IN_CACHE"),
+)
 
 
 def version(v: int) -> str:
@@ -36,12 +49,15 @@ def libraries(m, path: str) -> list[str]:
 def header(m, path: str, verbose: bool) -> list[str]:
     h = m.header
     out = [f"{path}:", "Mach header",
-           "      magic  cputype cpusubtype  caps    filetype ncmds sizeofcmds      flags"]
+           "      magic cputype cpusubtype  caps    filetype ncmds sizeofcmds      flags"]
     sub, caps = h.cpusubtype & 0x00FFFFFF, (h.cpusubtype >> 24) & 0xFF
     if verbose:
-        flags = " ".join(h.flag_names)
-        out.append(f"MH_MAGIC_64  X86_64 {'ALL' if sub == 3 else sub:>10}  0x{caps:02x} "
-                   f"{h.filetype_name:>11} {h.ncmds:5} {h.sizeofcmds:10}   {flags}")
+        # otool sets NOUNDEFS off by three spaces, every other flag by one
+        flags = "".join(("   " if bit == 1 else " ") + name for bit, name in FLAG_ORDER
+                        if h.flags & bit)
+        shown_caps = "LIB64" if caps & CPU_SUBTYPE_LIB64 else f"0x{caps:02x}"
+        out.append(f"MH_MAGIC_64  X86_64 {'ALL' if sub == 3 else sub:>10} {shown_caps:>5} "
+                   f"{h.filetype_name:>11} {h.ncmds:5} {h.sizeofcmds:10}{flags}")
     else:
         out.append(f" 0x{h.magic:08x} {h.cputype:8} {sub:10}  0x{caps:02x} {h.filetype:11} "
                    f"{h.ncmds:5} {h.sizeofcmds:10} 0x{h.flags:08x}")
@@ -49,27 +65,10 @@ def header(m, path: str, verbose: bool) -> list[str]:
 
 
 def load_commands(m, path: str) -> list[str]:
-    out = [f"{path}:"]
-    segments = iter(m.segments)
-    for lc in m.load_commands:
-        out.append(f"Load command {lc.index}")
-        out.append(f"      cmd {lc.name}")
-        out.append(f"  cmdsize {lc.cmdsize}")
-        if lc.cmd == LC_SEGMENT_64:
-            seg = next(segments)
-            out += [f"  segname {seg.name}", f"   vmaddr 0x{seg.vmaddr:016x}",
-                    f"   vmsize 0x{seg.vmsize:016x}", f"  fileoff {seg.fileoff}",
-                    f" filesize {seg.filesize}", f"  maxprot 0x{seg.maxprot:08x}",
-                    f" initprot 0x{seg.initprot:08x}", f"   nsects {len(seg.sections)}",
-                    f"    flags 0x{seg.flags:x}"]
-            for s in seg.sections:
-                out += ["Section", f"  sectname {s.sectname}", f"   segname {s.segname}",
-                        f"      addr 0x{s.addr:016x}", f"      size 0x{s.size:016x}",
-                        f"    offset {s.offset}", f"     align 2^{s.align} ({1 << s.align})",
-                        f"    reloff {s.reloff}", f"    nreloc {s.nreloc}",
-                        f"     flags 0x{s.flags:08x}", f" reserved1 {s.reserved1}",
-                        f" reserved2 {s.reserved2}"]
-    return out
+    """otool -l: as LLVM's otool, the mach header first, then every load command."""
+    from machbox.tools import loadcommands
+
+    return header(m, path, False) + loadcommands.render(m)
 
 
 def text(m, path: str, opts: set[str]) -> list[str]:

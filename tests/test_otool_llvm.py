@@ -1,6 +1,7 @@
-"""otool -t/-tv/-tV against LLVM's llvm-otool (the otool Xcode ships is LLVM's), line for
-line on test programs built by zig: a C program, a C++ one (demangled names, jump tables in
-LC_DATA_IN_CODE) and one with constant CFStrings.
+"""otool and nm against LLVM's llvm-otool and llvm-nm (the otool Xcode ships is LLVM's), line
+for line on test programs built by zig: a C program, a C++ one (demangled names, jump tables
+in LC_DATA_IN_CODE), one with constant CFStrings and one linking its own dylib (-l: rpaths,
+LC_ID_DYLIB). otool -t/-tv/-tV disassemble, -l lists load commands, -hv the header.
 
 The one difference allowed: the demangled comment of a C++ name, where Debian's LLVM (an
 older demangler: "> >", no C++20 constraints) and the host's libc++abi (machbox's) differ;
@@ -16,11 +17,20 @@ import subprocess
 import pytest
 from zigbuild import MACOS
 
-LLVM_OTOOL = shutil.which("llvm-otool") or next(iter(sorted(glob.glob(
-    "/usr/bin/llvm-otool-*"), reverse=True)), None)
+
+def _llvm(tool: str) -> str | None:
+    return shutil.which(tool) or next(iter(sorted(glob.glob(f"/usr/bin/{tool}-*"),
+                                                  reverse=True)), None)
+
+
+LLVM_OTOOL, LLVM_NM = _llvm("llvm-otool"), _llvm("llvm-nm")
 PROGRAMS = ("install_script", "crash", "darwin_cf")
-pytest.importorskip("capstone", reason="capstone not installed (setup.py extra disasm; "
-                    "issue 8)")
+needs_llvm = pytest.mark.skipif(
+    LLVM_OTOOL is None or LLVM_NM is None,
+    reason="llvm-otool/llvm-nm not installed (setup-host.sh installs llvm; issue 8)")
+needs_capstone = pytest.mark.skipif(
+    __import__("importlib").util.find_spec("capstone") is None,
+    reason="capstone not installed (the disasm extra of setup.py; issue 8)")
 
 
 def otool(machbox_cmd, *args) -> subprocess.CompletedProcess:
@@ -38,8 +48,8 @@ def _normalised(text: str) -> list[str]:
     return out
 
 
-@pytest.mark.skipif(LLVM_OTOOL is None,
-                    reason="llvm-otool not installed (setup-host.sh installs llvm; issue 8)")
+@needs_llvm
+@needs_capstone
 @pytest.mark.parametrize("flag", ["-t", "-tv", "-tV"])
 @pytest.mark.parametrize("name", PROGRAMS)
 def test_text_as_llvm_otool_prints_it(machbox_cmd, built, name, flag):
@@ -54,6 +64,33 @@ def test_text_as_llvm_otool_prints_it(machbox_cmd, built, name, flag):
     assert differing == []
 
 
+@needs_llvm
+@pytest.mark.parametrize("flag", ["-l", "-hv", "-h", "-L"])
+@pytest.mark.parametrize("name", PROGRAMS + ("dylib_user",))
+def test_headers_as_llvm_otool_prints_them(machbox_cmd, built, name, flag):
+    binary = str(built[(name, MACOS)])
+    ours = otool(machbox_cmd, flag, binary)
+    assert ours.returncode == 0, ours.stderr
+    ref = subprocess.run([LLVM_OTOOL, flag, binary], capture_output=True, text=True).stdout
+    mine = ours.stdout.splitlines()
+    if flag in ("-h", "-hv"):  # LLVM 14's -h leaves out the "FILE:" line otool prints
+        assert mine[0] == f"{binary}:"
+        mine = mine[1:]
+    assert mine == ref.splitlines()
+
+
+@needs_llvm
+@pytest.mark.parametrize("flag", ["", "-g", "-u", "-U", "-j", "-n", "-p"])
+@pytest.mark.parametrize("name", ("crash", "darwin_cf"))
+def test_nm_as_llvm_nm_prints_it(machbox_cmd, built, name, flag):
+    binary = str(built[(name, MACOS)])
+    args = [flag, binary] if flag else [binary]
+    ours = subprocess.run(machbox_cmd + ["tool", "nm", *args], capture_output=True, text=True)
+    ref = subprocess.run([LLVM_NM, *args], capture_output=True, text=True)
+    assert ours.returncode == 0 and ours.stdout == ref.stdout
+
+
+@needs_capstone
 def test_symbolic_operands(machbox_cmd, built):
     """What -tV names, checked without LLVM: stubs, C strings, labels, C++ names."""
     out = otool(machbox_cmd, "-tV", str(built[("install_script", MACOS)])).stdout

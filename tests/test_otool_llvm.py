@@ -13,6 +13,7 @@ import glob
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 from zigbuild import MACOS
@@ -111,3 +112,18 @@ def test_bad_input(machbox_cmd, tmp_path):
     p = otool(machbox_cmd, "-tV", str(f))
     assert p.returncode == 1 and p.stderr.startswith("otool: ") and "Traceback" not in p.stderr
     assert otool(machbox_cmd, "-tX", str(f)).returncode == 1
+
+
+@needs_llvm
+@needs_capstone
+def test_ninja_as_llvm_otool_disassembles_it(machbox_cmd, corpus_dir):
+    """A real program linked by Apple's ld (the corpus's ninja, a fat file): 64 000 lines,
+    x87 code among them, all equal."""
+    p = subprocess.run([sys.executable, str(corpus_dir / "corpus.py"), "path", "ninja/ninja"],
+                       capture_output=True, text=True, timeout=600)
+    ninja = p.stdout.strip()
+    ours = otool(machbox_cmd, "-tV", ninja)
+    ref = subprocess.run([LLVM_OTOOL, "-tV", ninja], capture_output=True, text=True)
+    mine, theirs = _normalised(ours.stdout), _normalised(ref.stdout)
+    assert len(mine) == len(theirs) > 60000
+    assert [(a, b) for a, b in zip(mine, theirs) if a != b] == []

@@ -28,7 +28,9 @@ DICE = {C.DICE_KIND_DATA: "KIND_DATA", C.DICE_KIND_JUMP_TABLE8: "KIND_JUMP_TABLE
         C.DICE_KIND_JUMP_TABLE16: "KIND_JUMP_TABLE16",
         C.DICE_KIND_JUMP_TABLE32: "KIND_JUMP_TABLE32",
         C.DICE_KIND_ABS_JUMP_TABLE32: "KIND_ABS_JUMP_TABLE32"}
-LOCK, SHIFT_BY_ONE = 0xF0, (0xD0, 0xD1)
+LOCK, SHIFT_BY_ONE, XCHG_RM = 0xF0, (0xD0, 0xD1), (0x86, 0x87)
+X87_ARITHMETIC = {"fadd", "fsub", "fsubr", "fmul", "fdiv", "fdivr"}
+X87_COMPARE = {"fcomi", "fucomi", "fcompi", "fucompi"}
 BRANCHES = re.compile(r"^(call|j|loop)")
 # one-byte opcodes of the string instructions (movs, cmps, stos, scas, ins)
 STRING_OPCODES = {0xA4, 0xA5, 0xA6, 0xA7, 0xAA, 0xAB, 0xAE, 0xAF, 0x6C, 0x6D}
@@ -157,6 +159,7 @@ def disassemble(m, path: str, symbolic: bool = True) -> list[str]:
     md.syntax = capstone.CS_OPT_SYNTAX_ATT
     md.detail = True
     data_regions = _data_in_code(m, text)
+    regions, labels = sorted(data_regions), sorted(ctx.labels)
     pos = 0
     while pos < len(code):
         addr = text.addr + pos
@@ -167,15 +170,28 @@ def disassemble(m, path: str, symbolic: bool = True) -> list[str]:
             out += lines
             pos += size
             continue
-        limit = min((a for a in data_regions if a > addr), default=text.addr + len(code))
+        limit = min(_next(regions, addr), text.addr + len(code))
         insn = next(md.disasm(code[pos:limit - text.addr], addr, 1), None)
         if insn is None:
-            out.append(f"{addr:016x}\t.byte\t0x{code[pos]:02x}")
+            # as otool: a lock prefix before what cannot take one is an instruction of
+            # its own; an undecodable byte is shown without its address
+            out.append(f"{addr:016x}\tlock" if code[pos] == LOCK
+                       else f"\t.byte 0x{code[pos]:02x} #bad opcode")
             pos += 1
             continue
         out += _render(insn, ctx if symbolic else None, capstone)
-        pos += insn.size
+        # an instruction running over the next label is shown whole, as otool does, and
+        # decoding starts again at the label
+        pos = min(pos + insn.size, _next(labels, addr) - text.addr)
     return out
+
+
+def _next(addrs: list[int], addr: int) -> int:
+    """The first of the sorted ``addrs`` after ``addr`` (infinity when none)."""
+    import bisect
+
+    i = bisect.bisect_right(addrs, addr)
+    return addrs[i] if i < len(addrs) else 1 << 64
 
 
 def _data_in_code(m, text) -> dict[int, tuple[int, int]]:
@@ -223,6 +239,8 @@ def _render(insn, ctx: Context | None, capstone) -> list[str]:
         operands, comment = _branch(int(operands, 16), ctx)
     elif "(%rip)" in operands:
         operands, comment = _rip_relative(insn, operands, ctx, capstone)
+    elif insn.imm_size == 8:  # a 64-bit immediate that is a symbol's address is named
+        operands, comment = _absolute(operands, ctx)
     line = f"{addr:016x}\t{mnemonic}" + (f"\t{operands}" if operands else "")
     lines.append(line + (f" ## {comment}" if comment else ""))
     return lines
@@ -262,13 +280,20 @@ def _rip_relative(insn, operands: str, ctx: Context, capstone):
     return operands, None
 
 
-NAMED_ESCAPES = {0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r", 0x0B: "\\v", 0x0C: "\\f",
-                 0x07: "\\a", 0x08: "\\b", 0x22: '\\"', 0x5C: "\\\\"}
+NAMED_ESCAPES = {0x0A: "\\n", 0x09: "\\t", 0x22: '\\"', 0x5C: "\\\\"}
+
+
+def _absolute(operands: str, ctx: Context):
+    match = re.match(r"\$(0x[0-9a-f]+)", operands)
+    name = ctx.name_at(int(match.group(1), 16)) if match else None
+    if name is None:
+        return operands, None
+    return f"${name}" + operands[match.end():], _demangled_comment(name)
 
 
 def _escape(s: str) -> str:
     """A C string as otool shows it: printable ASCII as is but quote and backslash,
-    control characters by their C escapes, every other byte in octal (UTF-8 "é" is \\303\\251)."""
+    newline and tab as \\n and \\t, every other byte in octal (UTF-8 "é": \\303\\251)."""
     out = []
     for b in s.encode("latin-1"):
         if 0x20 <= b < 0x7F and b not in NAMED_ESCAPES:
@@ -295,6 +320,20 @@ def _signed(bits: int, imm_size: int, byte_operation: bool) -> bool:
     return bits == 64
 
 
+def _x87(insn, s: str) -> str:
+    """LLVM spells out the implicit %st of x87 register forms: after the source where
+    %st is written (D8, fcomi...), before the target where %st(i) is (DC/DE)."""
+    base = insn.mnemonic
+    if re.fullmatch(r"%st\(\d\)", s):
+        if base in X87_COMPARE or (base in X87_ARITHMETIC and insn.opcode[0] == 0xD8):
+            return f"{s}, %st"
+        if base.rstrip("p") in X87_ARITHMETIC:
+            return f"%st, {s}"
+    if insn.opcode[0] in (0xDC, 0xDE) and re.fullmatch(r"%st\(0\), %st\(\d\)", s):
+        return "%st" + s[6:]
+    return s
+
+
 def _operands(insn, capstone) -> str:
     s = insn.op_str
     if not s:
@@ -305,20 +344,32 @@ def _operands(insn, capstone) -> str:
     imms = iter([op for op in insn.operands if op.type == x86.X86_OP_IMM])
 
     byte_operation = any(op.size == 1 for op in insn.operands if op.type != x86.X86_OP_IMM)
+    # an I/O port or a shift count is unsigned; the bytes a return pops, a signed 16 bits
+    unsigned = insn.mnemonic.startswith(("in", "out", "sa", "sh", "ro", "rc"))
+    pops = insn.mnemonic.startswith(("ret", "lret"))
 
     def immediate(mm) -> str:
         op = next(imms, None)
         value = int(mm.group(1), 0)
-        bits = 8 * (op.size if op is not None else 8)
+        bits = 16 if pops else 8 * (op.size if op is not None else 8)
         value &= (1 << bits) - 1
-        if value >> (bits - 1) and _signed(bits, insn.imm_size, byte_operation):
+        signed = pops or (not unsigned and _signed(bits, insn.imm_size, byte_operation))
+        if value >> (bits - 1) and signed:
             value -= 1 << bits
         return "$" + _hex(value)
 
     s = re.sub(r"\$(-?(?:0x[0-9a-f]+|\d+))", immediate, s)
     s = re.sub(r"(?<![\w$])(-?\d+)(?=\()", lambda mm: _hex(int(mm.group(1))), s)
+    if insn.mnemonic.startswith("movabs"):  # a 64-bit memory offset, shown signed
+        s = re.sub(r"(?<![\w$-])0x([0-9a-f]{16})\b", lambda mm: _hex(
+            int(mm.group(1), 16) - (1 << 64) if int(mm.group(1), 16) >> 63
+            else int(mm.group(1), 16)), s)
     if insn.opcode[0] in SHIFT_BY_ONE and s.startswith("$0x1, "):
         s = s[6:]
+    s = _x87(insn, s)
+    if (insn.opcode[0] in XCHG_RM or 0x91 <= insn.opcode[0] <= 0x97) and \
+            re.fullmatch(r"%\w+, %\w+", s):
+        s = ", ".join(reversed(s.split(", ")))  # LLVM names the ModRM.reg operand first
     return s
 
 

@@ -412,3 +412,17 @@ def test_cpio_formats_and_hard_links(tmp_path, fmt):
     extract(cpio.members(archive.read_bytes()), str(out))
     assert tree_of(out) == tree_of(root)
     assert (out / "d/a").stat().st_ino == (out / "d/b").stat().st_ino
+
+
+def test_install_onto_a_prefix_volume(machbox_cmd, tmp_path):
+    """-target /Volumes/NAME, as macOS names a volume: the prefix's /Volumes/NAME."""
+    prefix = tmp_path / "prefix"
+    subprocess.run(machbox_cmd + ["prefix", "create", str(prefix)], check=True,
+                   capture_output=True)
+    (prefix / "Volumes/Data").mkdir()
+    p = run(machbox_cmd, prefix, "installer", "-pkg", str(SAMPLE), "-target", "/Volumes/Data")
+    assert p.returncode == 0, p.stderr
+    assert (prefix / "Volumes/Data/Applications/hello.txt").exists()
+    assert not (prefix / "Applications/hello.txt").exists()
+    q = run(machbox_cmd, prefix, "pkgutil", "--volume", str(prefix / "Volumes/Data"), "--pkgs")
+    assert q.stdout == "your.app.desc.com\n"

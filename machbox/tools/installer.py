@@ -5,10 +5,13 @@ prefix, as macOS's installer(8) does.
     installer -pkginfo -pkg FILE
     installer -volinfo -pkg FILE
 
-Target "/" (or LocalSystem) is the prefix's root; any other DIR is taken as a volume (a host
-directory). For each component, in the Distribution's order: its Scripts archive is unpacked
-into a scratch directory, preinstall runs, the Payload is laid down at install-location on
-the volume (modes and times kept), postinstall runs, and the receipt is written to the
+Target "/" (or LocalSystem) is the prefix's root; any other DIR is taken as a volume: a host
+directory, else that directory in the prefix (/Volumes/NAME).
+
+Every checksum of the package is verified first (a damaged package installs nothing). Then
+for each component, in the Distribution's order: its Scripts archive is unpacked into a
+scratch directory, preinstall runs, the Payload is laid down at install-location on the
+volume (modes and times kept), postinstall runs, and the receipt is written to the
 volume's private/var/db/receipts (ID.plist, ID.bom) so pkgutil sees the package. Scripts run
 as macOS runs them: $1 the package path, $2 the install location, $3 the target volume, $4 "/",
 with PACKAGE_PATH, INSTALLER_TEMP, SCRIPT_NAME, DSTROOT, DSTVOLUME, COMMAND_LINE_INSTALL;
@@ -132,10 +135,16 @@ def _volume(target: str) -> str | None:
     """The host directory standing for the target volume."""
     from machbox.cli import open_prefix
 
+    prefix = open_prefix(None)
     if target in ("/", "LocalSystem"):
-        prefix = open_prefix(None)
         return prefix if isinstance(prefix, str) else None
-    return os.path.abspath(target) if os.path.isdir(target) else None
+    if os.path.isdir(target):
+        return os.path.abspath(target)
+    # a volume as macOS names it (/Volumes/NAME): the prefix's
+    if isinstance(prefix, str) and target.startswith("/") and \
+            os.path.isdir(os.path.join(prefix, target.lstrip("/"))):
+        return os.path.join(prefix, target.lstrip("/"))
+    return None
 
 
 def install(session: Session) -> int:

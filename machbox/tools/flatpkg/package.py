@@ -86,6 +86,7 @@ def _component_dirs(xar: Xar, dist) -> list[str]:
         name = urllib.parse.unquote(text[1:] if text.startswith("#") else text)
         if name.startswith("file:"):
             name = name[5:].lstrip("/")
+        name = os.path.normpath(name)  # "./foo.pkg" names foo.pkg
         if name not in names and xar.has(f"{name}/PackageInfo"):
             names.append(name)
     if not names:  # no usable refs: every component in the archive

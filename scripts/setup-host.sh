@@ -39,13 +39,13 @@ has_lib libfuse.so.2 || missing_libs="$missing_libs libfuse2"
 need_ca=""
 [ -r /etc/ssl/certs/ca-certificates.crt ] || [ -r /etc/pki/tls/certs/ca-bundle.crt ] || need_ca=yes
 [ -n "$need_ca" ] && missing_libs="$missing_libs ca-bundle"
-# Tools the tests read packages and binaries with, as oracles independent of machbox
-# (libarchive's bsdtar, GNU cpio, 7-Zip, LLVM's llvm-otool/llvm-objdump): optional, installed
-# on their own so that one a distribution lacks fails nothing.
+# Tools the package and otool tests read packages and binaries with, as oracles independent
+# of machbox (libarchive's bsdtar, GNU cpio, LLVM's llvm-otool/llvm-nm; 7-Zip comes with
+# hdiutil's above): optional, installed one by one so that one a distribution lacks fails
+# nothing.
 optional_tools=""
 command -v bsdtar >/dev/null 2>&1 || optional_tools="$optional_tools libarchive-tools"
 command -v cpio >/dev/null 2>&1 || optional_tools="$optional_tools cpio"
-command -v 7zz >/dev/null 2>&1 || command -v 7z >/dev/null 2>&1 || optional_tools="$optional_tools 7zip"
 ls /usr/bin/llvm-otool* >/dev/null 2>&1 || optional_tools="$optional_tools llvm"
 if [ -n "$optional_tools" ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     for tool in $optional_tools; do

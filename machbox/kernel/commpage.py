@@ -98,6 +98,36 @@ class Commpage:
         self.native.write(layout.BASE + offset, bytes(time_data[offset:end]))
         self.native.protect(layout.BASE, layout.SIZE, PROT_READ)
 
+    def keep_time_for(self, images) -> bool:
+        """Keeps the time data current (a native thread re-bases it every second, see
+        native/commpage_time.c) when the images' code may read the commpage itself: it
+        holds the page's address. Other programs, nearly all, read the time through calls
+        and go without the thread. MACHBOX_COMMPAGE_TIME=always|never overrides."""
+        mode = os.environ.get(ENV_TIME, "auto")
+        if not self.mapped or mode == "never" or (mode != "always" and
+                                                   not _reads_commpage(self.native, images)):
+            return False
+        f = layout.FIELDS
+        self.native.keep_commpage_time(layout.BASE, layout.SIZE, f["NT_TSC_BASE"][0],
+                                       f["NT_SCALE"][0], f["NT_NS_BASE"][0],
+                                       f["NT_GENERATION"][0])
+        return True
+
+
+ENV_TIME = "MACHBOX_COMMPAGE_TIME"
+VM_PROT_EXECUTE = 4
+# an address in the page as code holds it (a movabs immediate): its upper six bytes
+_ADDRESS_BYTES = struct.pack("<Q", layout.BASE)[2:]
+
+
+def _reads_commpage(native, images) -> bool:
+    for image in images:
+        for seg in image.plan.segments:
+            if seg.initprot & VM_PROT_EXECUTE and seg.filesize and native.memscan(
+                    seg.vmaddr + image.slide, min(seg.vmsize, seg.filesize), _ADDRESS_BYTES):
+                return True
+    return False
+
 
 def _mapping_at(address: int) -> str:
     with open("/proc/self/maps") as f:

@@ -89,6 +89,7 @@ def launch(program: str, argv: list[str], prefix: str | None = None,
         debugsyms.write(symbols, loader.images)
         loader.debugger_attached = True
     commpage.start()
+    commpage.keep_time_for(loader.images)
     # from here on guest code runs: its raw `syscall` instructions get Darwin's meaning
     from machbox.kernel import sud
 

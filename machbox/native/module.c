@@ -302,6 +302,10 @@ static PyObject *py_tsc_sample(PyObject *self, PyObject *unused)
     return Py_BuildValue("(KK)", ((unsigned long long)hi << 32) | lo, (unsigned long long)ns);
 }
 
+/* commpage_time.c */
+MB_HIDDEN PyObject *mb_py_keep_commpage_time(PyObject *self, PyObject *args);
+MB_HIDDEN PyObject *mb_py_memscan(PyObject *self, PyObject *args);
+
 /* sud.c: raw system calls */
 MB_HIDDEN PyObject *mb_py_sud_arm(PyObject *self, PyObject *args);
 MB_HIDDEN PyObject *mb_py_sud_kinds(PyObject *self, PyObject *unused);
@@ -626,6 +630,9 @@ static PyMethodDef methods[] = {
     {"python_stub", py_python_stub, METH_VARARGS, "python_stub(index) -> addr"},
     {"cpuid", py_cpuid, METH_VARARGS, "cpuid(leaf, subleaf) -> (eax, ebx, ecx, edx)"},
     {"tsc_sample", py_tsc_sample, METH_NOARGS, "(rdtsc, mach_absolute_time)"},
+    {"keep_commpage_time", mb_py_keep_commpage_time, METH_VARARGS,
+     "keep_commpage_time(page, size, tsc_base, scale, ns_base, generation offsets)"},
+    {"memscan", mb_py_memscan, METH_VARARGS, "memscan(address, size, needle) -> bool"},
     {"sud_arm", mb_py_sud_arm, METH_VARARGS, "sud_arm(exempt_start, resolver) -> armed"},
     {"sud_capture_init", mb_py_sud_capture_init, METH_NOARGS,
      "trace: catch the host system calls of captured calls -> bool"},

@@ -2,7 +2,8 @@
 // The commpage at 0x7fffffe00000 (XNU osfmk/i386/cpu_capabilities.h): its signature and
 // version, CPU counts that agree with sysconf, the page shift, capabilities every x86_64 Mac
 // has (64-bit, SSE2) with the CPU count in kNumCPUs, and nanotime() from its time data
-// agreeing with mach_absolute_time (timebase 1/1 on Intel Macs).
+// agreeing with mach_absolute_time (timebase 1/1 on Intel Macs), and still agreeing closely
+// seconds later: the time data is kept current (a new generation).
 #include <mach/mach_time.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,5 +50,11 @@ int main(void)
     uint64_t a = mach_absolute_time(), n = nanotime(), b = mach_absolute_time();
     uint64_t slack = 5000000;  /* 5 ms either way */
     printf("nanotime agrees with mach_absolute_time: %d\n", n + slack >= a && n <= b + slack);
+    uint32_t generation = AT(uint32_t, 0x68);
+    sleep(2);
+    a = mach_absolute_time(), n = nanotime(), b = mach_absolute_time();
+    slack = 200000;  /* 0.2 ms */
+    printf("later, a new generation %d agreeing closely %d\n", AT(uint32_t, 0x68) != generation,
+           n + slack >= a && n <= b + slack);
     return 0;
 }

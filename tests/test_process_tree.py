@@ -38,13 +38,18 @@ int main(int argc, char **argv) {
         signal(SIGTERM, on_signal);
         signal(SIGUSR1, on_signal);
         signal(SIGHUP, on_signal);
+        int settled[2];
+        pipe(settled);
         if (fork() == 0) {  /* left running: must not outlive a kill of machbox */
             signal(SIGTERM, SIG_DFL);
             signal(SIGHUP, SIG_DFL);
             close(1);  /* the test reads the parent's output to its end */
             close(2);
+            write(settled[1], "", 1);
             for (;;) pause();
         }
+        char byte;  /* "ready" only once the child no longer has the parent's handlers */
+        read(settled[0], &byte, 1);
         puts("ready");
         fflush(stdout);
         for (;;) pause();

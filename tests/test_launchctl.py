@@ -10,9 +10,14 @@ from __future__ import annotations
 import os
 import plistlib
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from stress_fork import survivors  # noqa: E402  (processes whose command line holds a token)
 
 TIMEOUT = 60
 LABEL = "com.machbox.test.crashloop"
@@ -32,19 +37,6 @@ def _launchctl(machbox_cmd, prefix, *args):
     env = dict(os.environ, MACHBOX_PREFIX=str(prefix))
     return subprocess.run(machbox_cmd + ["tool", "launchctl", *args], env=env,
                           capture_output=True, text=True, timeout=TIMEOUT)
-
-
-def _processes_with(marker: str) -> list[int]:
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    if marker.encode() in f.read():
-                        found.append(int(pid))
-            except OSError:
-                pass
-    return found
 
 
 def _until(check, seconds: float = 20.0):
@@ -97,7 +89,7 @@ def test_launchctl_drives_a_crashing_keepalive_job(prefix, tmp_path, machbox_cmd
     off = _launchctl(machbox_cmd, prefix, "unload", "-w", str(plist))
     assert (off.returncode, off.stderr) == (0, "")
     assert _row(machbox_cmd, prefix) is None
-    assert _until(lambda: not _processes_with(marker), 10), "unload left the job running"
+    assert _until(lambda: not survivors(marker), 10), "unload left the job running"
 
     missing = _launchctl(machbox_cmd, prefix, "list", LABEL)
     assert missing.returncode == 113 and f'Could not find service "{LABEL}"' in missing.stderr
@@ -108,13 +100,13 @@ def test_launchctl_drives_a_crashing_keepalive_job(prefix, tmp_path, machbox_cmd
     assert _row(machbox_cmd, prefix) is None
     on = _launchctl(machbox_cmd, prefix, "load", "-w", str(plist))
     assert (on.returncode, on.stderr) == (0, "")
-    assert _until(lambda: _processes_with(marker))
+    assert _until(lambda: survivors(marker))
     again = _launchctl(machbox_cmd, prefix, "load", str(plist))
     assert again.returncode != 0 and "already loaded" in again.stderr
 
     subprocess.run(machbox_cmd + ["shutdown", "--prefix", str(prefix)], check=True,
                    timeout=TIMEOUT)
-    assert _until(lambda: not _processes_with(marker), 10), "shutdown left the job running"
+    assert _until(lambda: not survivors(marker), 10), "shutdown left the job running"
 
 
 def test_launchctl_usage_and_bad_files(prefix, tmp_path, machbox_cmd):

@@ -8,37 +8,60 @@ turns them into the C header the native part is built with.
 
 from __future__ import annotations
 
-from machbox.abi.constants import AREAS, DARWIN_ONLY_ERRNO, DARWIN_PRIVATE, LINUX_ONLY_ERRNO
+# The tables are read on first use, not on import: a program's launch imports small modules
+# of this package (the commpage layout) and should not pay ~1.5 ms for every constant.
+_TABLES = ("AREAS", "DARWIN_ONLY_ERRNO", "DARWIN_PRIVATE", "LINUX_ONLY_ERRNO")
 
-_BY_NAME = {row[0]: row for rows in AREAS.values() for row in rows}
+
+def __getattr__(name: str):
+    if name in _TABLES:
+        from machbox.abi import constants
+
+        return getattr(constants, name)
+    raise AttributeError(f"module 'machbox.abi' has no attribute {name!r}")
+
+
+_by_name_cache: dict = {}
+
+
+def _by_name() -> dict:
+    if not _by_name_cache:  # functools.cache would cost the launch path its import
+        from machbox.abi.constants import AREAS
+
+        _by_name_cache.update({row[0]: row for rows in AREAS.values() for row in rows})
+    return _by_name_cache
 
 
 def darwin(name: str) -> int:
     """The Darwin value of a constant (KeyError if machbox does not record it)."""
+    from machbox.abi.constants import DARWIN_PRIVATE
+
     if name in DARWIN_PRIVATE:
         return DARWIN_PRIVATE[name]
-    return _BY_NAME[name][1]
+    return _by_name()[name][1]
 
 
 def linux(name: str) -> int | None:
     """The Linux value paired with a Darwin constant, None where Linux has none."""
-    return _BY_NAME[name][2]
+    return _by_name()[name][2]
 
 
 def rows(area: str) -> tuple:
     """(Darwin name, Darwin value, Linux value or None, Linux name if different) rows."""
+    from machbox.abi.constants import AREAS
+
     return AREAS[area]
 
 
 def errno_name(darwin_errno: int) -> str | None:
-    for name, value, _lv, _ln in AREAS["errno"]:
+    for name, value, _lv, _ln in rows("errno"):
         if value == darwin_errno:
             return name
     return None
 
 
 def signal_name(darwin_signal: int) -> str | None:
-    for name, value, _lv, _ln in AREAS["signals"]:
+    for name, value, _lv, _ln in rows("signals"):
         if value == darwin_signal:
             return name
     return None

@@ -201,9 +201,12 @@ static void moved_away(struct port *p)
         p->remote_hold = 0;
         p->send_rights--;
     }
-    if (p->nsrequest) {
-        port_unref(p->nsrequest);
-        p->nsrequest = NULL;
+    /* its requests cannot follow it: their rights go, unused, without notifications */
+    struct port *requests[2] = {p->nsrequest, p->pdrequest};
+    p->nsrequest = p->pdrequest = NULL;
+    for (int i = 0; i < 2; i++) {
+        struct carried c = {requests[i], R_SEND_ONCE};
+        carried_release(&c);
     }
     p->refs++;
     while (p->head) /* no waiting here: the server queues them if the new owner's is full */

@@ -227,20 +227,40 @@ static unsigned char *descriptor_name(unsigned char *d)
 
 
 
-/* Frees a message never delivered: its rights are released, its memory freed. */
+static int receive_rescued(struct port *p);
+
+/* A right in a message destroyed undelivered goes as XNU's ipc_kmsg_clean lets it: a
+ * send-once right with a send-once notification to its port, a receive right to its
+ * port-destroyed request if it has one. A kernel notification's own right goes quietly
+ * (its port is dead or unreachable, or it would have been delivered). */
+static void carried_destroy(struct carried *c, int quiet)
+{
+    struct port *p = c->port;
+    if (p && c->type == R_SEND_ONCE && !quiet) {
+        c->port = NULL;
+        send_once_destroyed(p);
+    } else if (p && c->type == R_RECEIVE && receive_rescued(p)) {
+        c->port = NULL;
+        port_unref(p);
+    } else {
+        carried_release(c);
+    }
+}
+
+/* Frees a message never delivered: its rights are destroyed, its memory freed. */
 MB_HIDDEN void kmsg_destroy(struct kmsg *k)
 {
-    carried_release(&k->dest);
-    carried_release(&k->reply);
+    carried_destroy(&k->dest, k->notification);
+    carried_destroy(&k->reply, 0);
     int slot = 0;
     for (int i = 0; i < k->ndesc; i++) {
         unsigned char *d = descriptor_at(k, i);
         int type = descriptor_type(d);
         if (is_port_descriptor(type))
-            carried_release(&k->ports[slot++]);
+            carried_destroy(&k->ports[slot++], 0);
         else if (type == DARWIN_MACH_MSG_OOL_PORTS_DESCRIPTOR)
             for (uint32_t j = 0; j < ool_count(d); j++)
-                carried_release(&k->ports[slot++]);
+                carried_destroy(&k->ports[slot++], 0);
         free(k->ool ? k->ool[i] : NULL);
     }
     free(k->ports);
@@ -706,7 +726,9 @@ static mach_msg_return_t msg_receive(struct darwin_mach_msg_header *h, int optio
             port_unref(p);
             return (mach_msg_return_t)DARWIN_MACH_RCV_TOO_LARGE;
         }
-        kmsg_destroy(dequeue(from));
+        dequeue(from);
+        carried_release(&k->dest); /* consumed by the receive, as a delivered one is */
+        kmsg_destroy(k);
         port_unref(p);
         return (mach_msg_return_t)DARWIN_MACH_RCV_TOO_LARGE;
     }
@@ -768,31 +790,96 @@ MB_EXPORT mach_msg_return_t mb_mach_msg_overwrite(struct darwin_mach_msg_header 
     return r;
 }
 
-/* A kernel notification: a simple message of a name or count, on a send-once right. */
-static kern_return_t send_notification(struct port *notify, int id, mach_port_t body)
+/* A kernel notification of `size` bytes (the header filled in, the rest zero), as MIG's
+ * mach_notify_* stubs in the kernel build them: sent on a send-once right, no reply port. */
+static struct kmsg *notification_new(int id, uint32_t size, uint32_t complex)
 {
-    struct kmsg *k = calloc(1, sizeof *k + 36);
+    struct kmsg *k = calloc(1, sizeof *k + size);
+    if (!k)
+        return NULL;
+    struct darwin_mach_msg_header h = {
+        .msgh_bits = (uint32_t)DARWIN_MACH_MSG_TYPE_PORT_SEND_ONCE | complex,
+        .msgh_size = size, .msgh_id = id};
+    memcpy(k->bytes, &h, sizeof h);
+    k->size = size;
+    k->notification = 1;
+    return k;
+}
+
+/* Sends `k` on the send-once right `notify` (whose reference and right it takes). A
+ * notification never waits: the kernel's ignore queue limits. */
+static kern_return_t notification_send(struct port *notify, struct kmsg *k)
+{
     if (!k) {
-        port_unref(notify);
+        struct carried c = {notify, R_SEND_ONCE};
+        carried_release(&c);
         return KR(KERN_RESOURCE_SHORTAGE);
     }
-    struct darwin_mach_msg_header h = {.msgh_bits = DARWIN_MACH_MSG_TYPE_PORT_SEND_ONCE,
-                                       .msgh_size = 36, .msgh_id = id};
-    memcpy(k->bytes, &h, sizeof h);
-    static const unsigned char ndr[8] = {0, 0, 0, 0, 1, 0, 0, 0};
-    memcpy(k->bytes + 24, ndr, 8);
-    memcpy(k->bytes + 32, &body, 4);
-    k->size = 36;
     k->dest = (struct carried){notify, R_SEND_ONCE};
-    if (!notify->receiver) {
+    if (!notify->receiver)
         kmsg_destroy(k);
-        return KR(KERN_SUCCESS);
-    }
-    if (notify->proxy) /* a send-once right to another process's port */
+    else if (notify->proxy) /* a send-once right to another process's port */
         remote_send(k, WAIT_NOT);
     else
         enqueue(notify, k);
     return KR(KERN_SUCCESS);
+}
+
+/* A notification of a name or count (no-senders, dead-name): NDR record and one integer. */
+static kern_return_t send_notification(struct port *notify, int id, mach_port_t body)
+{
+    struct kmsg *k = notification_new(id, 36, 0);
+    if (k) {
+        static const unsigned char ndr[8] = {0, 0, 0, 0, 1, 0, 0, 0};
+        memcpy(k->bytes + 24, ndr, 8);
+        memcpy(k->bytes + 32, &body, 4);
+    }
+    return notification_send(notify, k);
+}
+
+/* A send-once right to `p` destroyed unused (its reference and right are taken): `p` gets
+ * the send-once notification, a bare header, so whoever waits there for a reply learns
+ * none will come. A dead port hears nothing. */
+MB_HIDDEN void send_once_destroyed(struct port *p)
+{
+    notification_send(p, notification_new((int)DARWIN_MACH_NOTIFY_SEND_ONCE,
+                                          (uint32_t)sizeof(struct darwin_mach_msg_header), 0));
+}
+
+/* A receive right about to be destroyed whose port has a port-destroyed request: the right
+ * goes in that notification (a port descriptor) instead, and the port lives on with its
+ * queue, out of its set, its make-send count reset (XNU's ipc_port_destroy). 1 if sent;
+ * the caller still holds its reference to `p`. */
+static int receive_rescued(struct port *p)
+{
+    struct port *n = p->pdrequest;
+    if (!n || n == p || !n->receiver)
+        return 0; /* a dead notify port would destroy the right anyway */
+    uint32_t at = (uint32_t)sizeof(struct darwin_mach_msg_header), one = 1;
+    struct kmsg *k = notification_new((int)DARWIN_MACH_NOTIFY_PORT_DESTROYED, at + 4 + 12,
+                                      (uint32_t)DARWIN_MACH_MSGH_BITS_COMPLEX);
+    if (!k)
+        return 0;
+    memcpy(k->bytes + at, &one, 4);
+    k->bytes[at + 4 + 10] = DARWIN_MACH_MSG_TYPE_PORT_RECEIVE;
+    k->bytes[at + 4 + 11] = DARWIN_MACH_MSG_PORT_DESCRIPTOR;
+    if (layout_body(k) != (mach_msg_return_t)DARWIN_MACH_MSG_SUCCESS) {
+        kmsg_free(k);
+        return 0;
+    }
+    p->pdrequest = NULL;
+    p->mscount = 0;
+    if (p->set) {
+        struct port *set = p->set;
+        p->set = NULL;
+        update_ready(set);
+        port_unref(set);
+    }
+    p->refs++;
+    k->ports[0] = (struct carried){p, R_RECEIVE};
+    wake_receivers(p); /* a receiver blocked on it here finds it gone */
+    notification_send(n, k);
+    return 1;
 }
 
 /* NDR_record: how MIG stubs describe this machine's data (little-endian integers). */
@@ -810,10 +897,12 @@ MB_HIDDEN void port_destroy_receive(struct port *p)
         port_unref(p->set);
         p->set = NULL;
     }
-    if (p->nsrequest) {
-        port_unref(p->nsrequest);
-        p->nsrequest = NULL;
-    }
+    /* its requests' send-once rights are destroyed unused: their ports hear so */
+    struct port *requests[2] = {p->nsrequest, p->pdrequest};
+    p->nsrequest = p->pdrequest = NULL;
+    for (int i = 0; i < 2; i++)
+        if (requests[i])
+            send_once_destroyed(requests[i]);
     /* rights to it in the space become dead names, with dead-name notifications */
     for (uint32_t i = 0; i < space_size; i++) {
         struct entry *e = &space[i];
@@ -849,7 +938,8 @@ static kern_return_t mod_refs(struct entry *e, int right, int delta)
             return KR(KERN_INVALID_VALUE);
         e->type &= ~(uint32_t)R_RECEIVE;
         p->refs++;
-        port_destroy_receive(p);
+        if (!receive_rescued(p))
+            port_destroy_receive(p);
         if (!e->type)
             entry_free(e);
         port_unref(p);
@@ -893,9 +983,9 @@ static kern_return_t mod_refs(struct entry *e, int right, int delta)
         if (!(e->type & R_SEND_ONCE))
             return KR(KERN_INVALID_RIGHT);
         if (delta < 0) {
-            if (p->sonce_rights)
-                p->sonce_rights--;
+            p->refs++;
             entry_free(e);
+            send_once_destroyed(p);
         }
         return KR(KERN_SUCCESS);
     case DARWIN_MACH_PORT_RIGHT_DEAD_NAME:
@@ -1314,7 +1404,7 @@ static kern_return_t get_attributes(mach_port_t name, int flavor, int32_t *info,
             .mps_pset = p->set ? p->set->name : 0, .mps_seqno = p->seqno,
             .mps_mscount = p->mscount, .mps_qlimit = p->qlimit, .mps_msgcount = p->qcount,
             .mps_sorights = p->sonce_rights, .mps_srights = p->send_rights > 0,
-            .mps_nsrequest = p->nsrequest != NULL};
+            .mps_pdrequest = p->pdrequest != NULL, .mps_nsrequest = p->nsrequest != NULL};
         memcpy(info, &s, sizeof s);
         *count = sizeof s / 4;
         return KR(KERN_SUCCESS);
@@ -1408,14 +1498,14 @@ static kern_return_t request_notification(mach_port_t name, int variant, uint32_
         if (r != KR(KERN_SUCCESS))
             return r;
         if (c.type != R_SEND_ONCE) {
-            carried_release(&c);
+            carried_destroy(&c, 0);
             return KR(KERN_INVALID_CAPABILITY);
         }
     }
     struct port *old = NULL;
     if (variant == DARWIN_MACH_NOTIFY_NO_SENDERS) {
         if (!(e->type & R_RECEIVE)) {
-            carried_release(&c);
+            carried_destroy(&c, 0);
             return KR(KERN_INVALID_RIGHT);
         }
         struct port *p = e->port;
@@ -1437,15 +1527,21 @@ static kern_return_t request_notification(mach_port_t name, int variant, uint32_
             old = e->dnrequest;
             e->dnrequest = c.port;
         } else {
-            carried_release(&c);
+            carried_destroy(&c, 0);
             return KR(KERN_INVALID_RIGHT);
         }
-    } else if (variant == DARWIN_MACH_NOTIFY_PORT_DESTROYED ||
-               variant == DARWIN_MACH_NOTIFY_SEND_ONCE ||
+    } else if (variant == DARWIN_MACH_NOTIFY_PORT_DESTROYED) {
+        if (sync || !(e->type & R_RECEIVE)) { /* sync first, as XNU checks it */
+            carried_destroy(&c, 0);
+            return sync ? KR(KERN_INVALID_VALUE) : KR(KERN_INVALID_RIGHT);
+        }
+        old = e->port->pdrequest;
+        e->port->pdrequest = c.port;
+    } else if (variant == DARWIN_MACH_NOTIFY_SEND_ONCE ||
                variant == DARWIN_MACH_NOTIFY_PORT_DELETED) {
         carried_release(&c); /* accepted; these never fire in one space */
     } else {
-        carried_release(&c);
+        carried_destroy(&c, 0);
         return KR(KERN_INVALID_VALUE);
     }
     *previous = 0;

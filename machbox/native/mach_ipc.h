@@ -36,6 +36,7 @@ struct port {
     struct port *set;          /* the port set it is a member of */
     struct port *nsrequest;    /* send-once right to notify when no senders are left */
     uint32_t nsrequest_sync;
+    struct port *pdrequest;    /* send-once right the receive right goes to instead of dying */
     int efd, efd_on;           /* readable while a message waits (dispatch, kqueue), or -1 */
     uint64_t global;           /* its global port id once exported or as a proxy, else 0 */
     int proxy;                 /* the receive right is in another process */
@@ -67,6 +68,7 @@ struct kmsg {
     size_t nports;             /* rights in port descriptors and OOL port arrays */
     uint32_t sender_pid;       /* of another process that sent it, else 0 */
     int counted;               /* the server counts it against the port's queue limit */
+    int notification;          /* the kernel's: destroyed undelivered, it tells no one */
     uint32_t *offsets;         /* of each descriptor in bytes[] */
     struct carried *ports;     /* per port descriptor / per name of an OOL ports array */
     void **ool;                /* per descriptor: copied memory */
@@ -103,6 +105,7 @@ MB_HIDDEN struct entry *entry_of(mach_port_t name);
 MB_HIDDEN mach_port_t entry_new(struct port *p, uint32_t type);
 MB_HIDDEN void send_right_gone(struct port *p);
 MB_HIDDEN void carried_release(struct carried *c);
+MB_HIDDEN void send_once_destroyed(struct port *p);
 MB_HIDDEN kern_return_t copyin_right(mach_port_t name, int disposition, struct carried *out);
 MB_HIDDEN mach_port_t copyout_right(struct carried *c, int *msg_type);
 MB_HIDDEN mach_port_t give_send(struct port *p);

@@ -235,6 +235,14 @@ def test_no_senders_across_processes(ipc_programs, prefix, machbox_cmd):
     assert (p.returncode, p.stdout) == (0, _expected("nosenders")), p.stderr[-2000:]
 
 
+def test_send_once_notifications_across_processes(ipc_programs, prefix, machbox_cmd):
+    """A reply right destroyed unused in another process, or held by it when it exits,
+    reaches the waiting client as a send-once notification (the receives time out in the
+    program, so a missing one fails rather than hangs)."""
+    p = _run(machbox_cmd, ipc_programs["sendonce"], prefix)
+    assert (p.returncode, p.stdout) == (0, _expected("sendonce")), p.stderr[-2000:]
+
+
 def test_many_messages_and_big_out_of_line_data_across_processes(ipc_programs, prefix,
                                                                  machbox_cmd):
     p = _run(machbox_cmd, ipc_programs["bulk"], prefix)

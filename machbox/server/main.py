@@ -64,6 +64,8 @@ class Server:
         self.inflight: dict[int, int] = {}
         self.qlimit: dict[int, int] = {}
         self.pending: dict[int, deque] = {}
+        # send-once rights out of their owner: port -> {client: how many it holds}
+        self.sonce: dict[int, dict[Client, int]] = {}
         self.namespace = Namespace(declared_services(prefix), self._held_port)
         self.launchd = launchd.Launchd(prefix)  # the jobs launchctl loads
         for problem in launchd.boot(self.launchd):  # the installed ones, as a Mac boots
@@ -103,6 +105,48 @@ class Server:
         self.holders.pop(port, None)
         self._queue(owner, P.frame(P.NO_SENDERS, P.COUNTED.pack(port, self.exported[port], 0)))
 
+    def _sonce_arrived(self, client: Client, port: int) -> None:
+        """A send-once right to ``port`` reaches ``client``."""
+        if port and port != P.BOOTSTRAP_PORT and not port & P.KERNEL_OBJECT and \
+                self.owner.get(port) is not client:
+            counts = self.sonce.setdefault(port, {})
+            counts[client] = counts.get(client, 0) + 1
+
+    def _sonce_left(self, client: Client, port: int) -> None:
+        """``client`` used a send-once right to ``port`` up (sent on it, or passed it on)."""
+        counts = self.sonce.get(port, {})
+        if counts.get(client):
+            counts[client] -= 1
+            if not counts[client]:
+                del counts[client]
+            if not counts:
+                del self.sonce[port]
+
+    def _sonce_destroyed(self, port: int) -> None:
+        """A send-once right to ``port`` is gone unused: its owner hears so."""
+        owner = self.owner.get(port)
+        note = P.send_once_notification(port)
+        if isinstance(owner, Client):
+            self._queue(owner, P.frame(P.DELIVER, note))
+        elif owner is HELD:
+            self.held.setdefault(port, []).append(note)
+
+    def _sonce_sent(self, client: Client, body: bytes, on_dest: bool) -> None:
+        """The send-once rights a message from ``client`` uses up: its destination's (when
+        sent on one) and those it carries on."""
+        dest, rights = P.message_rights(body)
+        if on_dest and P.MESSAGE.unpack_from(body)[1] == P.SEND_ONCE_RIGHT:
+            self._sonce_left(client, dest)
+        for port, kind, _ in rights:
+            if kind == P.SEND_ONCE_RIGHT:
+                self._sonce_left(client, port)
+
+    def _sonce_lost(self, body: bytes) -> None:
+        """A message that will never be delivered: the send-once rights in it are destroyed."""
+        for port, kind, _ in P.message_rights(body)[1]:
+            if kind == P.SEND_ONCE_RIGHT and port and not port & P.KERNEL_OBJECT:
+                self._sonce_destroyed(port)
+
     def _release(self, client: Client, body: bytes) -> None:
         port, arrived, _ = P.COUNTED.unpack_from(body)
         counts = self.holders.get(port, {})
@@ -117,9 +161,11 @@ class Server:
         self.held_units.pop(port, None)
         self.inflight.pop(port, None)
         self.qlimit.pop(port, None)
-        for client, request, _body, _moved in self.pending.pop(port, ()):
+        self.sonce.pop(port, None)
+        for client, request, body, _moved in self.pending.pop(port, ()):
             if request is not None and client.sock in self.clients:  # its sender waits
                 self._reply(client, P.RESULT, request, SEND_INVALID_DEST, 0)
+            self._sonce_lost(body)
         if self.namespace.is_declared_port(port):  # launchd takes the receive right back
             self.owner[port] = HELD
             self.held.setdefault(port, [])
@@ -131,6 +177,10 @@ class Server:
             self._queue(c, note)
 
     # ---- requests ----------------------------------------------------------------------
+
+    def _send(self, client: Client, body: bytes) -> None:
+        self._sonce_sent(client, body, on_dest=True)
+        self._message(client, body)
 
     def _message(self, client: Client, body: bytes, request: int | None = None) -> None:
         """A message from ``client`` (who waits for the answer to ``request``, if any)."""
@@ -167,6 +217,9 @@ class Server:
             self._queue(owner, P.frame(P.DELIVER, body))
             for port in sends:
                 self._carried(owner, port)
+            for port, kind, _ in rights:
+                if kind == P.SEND_ONCE_RIGHT:
+                    self._sonce_arrived(owner, port)
             if P.MESSAGE.unpack_from(body)[1] == P.SEND_RIGHT:
                 self.inflight[dest] = self.inflight.get(dest, 0) + 1
         elif owner is HELD:
@@ -181,6 +234,7 @@ class Server:
                 self._queue(client, P.frame(P.DEAD, P.PORT.pack(dest)))
             for port in sends:  # the rights it carried are gone with it
                 self._check_senders(port)
+            self._sonce_lost(body)
         for port in moved:
             self._move_receive(port, client, owner)
         if request is not None and client.sock in self.clients:
@@ -244,6 +298,7 @@ class Server:
                             self._check_senders(right)
                     for moved in item[3]:
                         self._port_died(moved)
+                    self._sonce_lost(item[2])
                     self._drain(port)
                     return
         self._reply(client, P.RESULT, request, 0, 0)  # passed on already: answered before
@@ -259,6 +314,7 @@ class Server:
         self.owner[port] = new_owner
         if isinstance(new_owner, Client):  # with what came for it meanwhile
             self._flush_held(new_owner, port)
+        self.sonce.get(port, {}).pop(new_owner, None)  # its send-once rights are its own now
         counts = self.holders.setdefault(port, {})
         counts.pop(new_owner, None)
         counts.setdefault(sender, 0)  # it says RELEASE if it keeps no send right
@@ -276,6 +332,7 @@ class Server:
                 if not counts[client]:
                     del counts[client]
                     self._check_senders(port)
+        self._sonce_sent(client, body, on_dest=False)  # they never arrived there either
         self._message(client, body)
 
     def _reply(self, client: Client, op: int, request: int, kr: int, port: int) -> None:
@@ -322,6 +379,8 @@ class Server:
                 if kind == P.SEND_RIGHT and right:
                     self.held_units[right] -= 1
                     self._carried(client, right)
+                elif kind == P.SEND_ONCE_RIGHT:
+                    self._sonce_arrived(client, right)
                 elif kind == P.RECEIVE_RIGHT and self.owner.get(right) is HELD:
                     self.owner[right] = client  # a receive right that waited in it
                     self._flush_held(client, right)
@@ -332,6 +391,7 @@ class Server:
 
     def _send_wait(self, client: Client, body: bytes) -> None:
         request, _ = P.REQUEST.unpack_from(body)
+        self._sonce_sent(client, body[P.REQUEST.size:], on_dest=True)
         self._message(client, body[P.REQUEST.size:], request)
 
     def _port_dead(self, client: Client, body: bytes) -> None:
@@ -344,7 +404,7 @@ class Server:
         self.running = False
 
     HANDLERS = {
-        P.HELLO: _hello, P.SEND: _message, P.SEND_WAIT: _send_wait, P.CANCEL: _cancel,
+        P.HELLO: _hello, P.SEND: _send, P.SEND_WAIT: _send_wait, P.CANCEL: _cancel,
         P.DEQUEUED: _dequeued, P.QLIMIT: _set_qlimit, P.BOUNCE: _bounce, P.RELEASE: _release,
         P.PORT_DEAD: _port_dead, P.REGISTER: _register, P.LOOK_UP: _look_up,
         P.CHECK_IN: _check_in, P.LAUNCHD: _launchctl, P.SHUTDOWN: _shutdown,
@@ -431,6 +491,11 @@ class Server:
             self._port_died(port)
         for port in [p for p, counts in self.holders.items() if counts.pop(client, None)]:
             self._check_senders(port)
+        for port, counts in list(self.sonce.items()):  # its unused send-once rights
+            for _ in range(counts.pop(client, 0)):
+                self._sonce_destroyed(port)
+            if not counts:
+                self.sonce.pop(port, None)
         if not self.clients:
             self.idle_since = time.monotonic()
 

@@ -27,11 +27,21 @@ timeout). Messages on send-once rights are never held back, as in XNU.
 A receive right in a message (RECEIVE, from its owner) moves the port: the destination's
 process owns it from then on; what was on its way to the old owner comes back (BOUNCE)
 and goes on to the new one.
+
+Send-once rights: the server counts those it carried to each process that does not own
+the port. A process uses one up by sending on it (a message whose dest_type is SEND_ONCE)
+or passing it on in a message; one destroyed unused in a process is a send-once
+notification that process sends itself. When a process exits still holding some, or a
+message carrying one cannot be delivered, the server sends the port's owner the
+send-once notification for each (a DELIVER of ``send_once_notification``), as XNU does
+for a dead task's rights.
 """
 
 from __future__ import annotations
 
 import struct
+
+from machbox.abi import darwin
 
 # client -> server
 HELLO = 1          # u32 pid                      -> WELCOME u32 client id
@@ -80,3 +90,15 @@ def message_rights(body: bytes) -> tuple[int, list[tuple[int, int, int]]]:
     """The destination and the (port, type, owned) rights of a message frame's body."""
     dest, _type, n = MESSAGE.unpack_from(body)
     return dest, [RIGHT.unpack_from(body, MESSAGE.size + i * RIGHT.size) for i in range(n)]
+
+
+MACH_HEADER = struct.Struct("<IIIIIi")  # bits, size, remote, local, voucher, id
+
+
+def send_once_notification(port: int) -> bytes:
+    """The message frame of XNU's send-once notification for ``port``: a bare header sent
+    on the destroyed send-once right itself, no reply port, no sender process."""
+    header = MACH_HEADER.pack(darwin("MACH_MSG_TYPE_PORT_SEND_ONCE"), MACH_HEADER.size, 0, 0, 0,
+                              darwin("MACH_NOTIFY_SEND_ONCE"))
+    return (MESSAGE.pack(port, SEND_ONCE_RIGHT, 1) + RIGHT.pack(0, 0, 0) +
+            struct.pack("<II", 0, len(header)) + header)

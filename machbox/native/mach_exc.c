@@ -347,7 +347,7 @@ static void read_state(const unsigned char *p, int flavor, struct darwin_mcontex
 
 /* Sends exception `e` of the calling thread (registers in `uc`) to `act`'s port and waits
  * for the reply (at most `timeout_ms`, 0 = forever). Returns the handler's RetCode, with a
- * state the reply carries written back into `uc`; -1 when no reply came. */
+ * state the reply carries written back into `uc`; -1 when no reply came or none will. */
 static int raise_exception(const struct exception *e, const struct action *act, ucontext_t *uc,
                            uint64_t self, uint32_t timeout_ms)
 {
@@ -396,8 +396,10 @@ static int raise_exception(const struct exception *e, const struct action *act, 
     int r = mb_mach_msg(buf, options, (uint32_t)w.n, sizeof buf, reply, timeout_ms, 0);
     mb_mach_port_deallocate(0x103, handler);
     mb_mach_port_mod_refs(0x103, reply, (int)DARWIN_MACH_PORT_RIGHT_RECEIVE, -1);
-    if (r != 0)
-        return -1;
+    struct darwin_mach_msg_header got;
+    memcpy(&got, buf, sizeof got);
+    if (r != 0 || got.msgh_id == (int)DARWIN_MACH_NOTIFY_SEND_ONCE)
+        return -1; /* the handler destroyed the request unanswered (MIG's MIG_SERVER_DIED) */
     /* the reply: header, NDR, RetCode, then (state behaviours) flavor, count, state */
     int32_t ret;
     memcpy(&ret, buf + sizeof h + 8, 4);

@@ -5,7 +5,8 @@
 // gets the faulting thread's registers and the address, moves the thread past the faulting
 // instruction and lets it resume; EXC_ARITHMETIC (state behaviour) changes a register; an
 // EXC_BREAKPOINT handler that answers KERN_FAILURE sends the fault on to the BSD signal
-// handler; a thread's own port takes precedence over the task's. A process dying of abort
+// handler, and so does one that destroys the request unanswered (the raising thread gets a
+// send-once notification on its reply port, MIG_SERVER_DIED to XNU); a thread's own port takes precedence over the task's. A process dying of abort
 // or of a fault nobody handles raises EXC_CRASH to its task's port first (crash reporters):
 // code[0] packs the signal (bits 24-31), the original exception (20-23) and the low bits of
 // its code, code[1] is the original subcode.
@@ -72,6 +73,8 @@ static void reply(mach_msg_header_t *req, kern_return_t ret, int flavor, const v
     mach_msg(&r.head, MACH_SEND_MSG, r.head.msgh_size, 0, 0, 0, 0);
 }
 
+static int declined;
+
 static void *handler(void *arg)
 {
     (void)arg;
@@ -100,9 +103,12 @@ static void *handler(void *arg)
             ts->__rip += 2; /* idivl %ecx: f7 f9 */
             ts->__rax = 42;
             reply(&m.head, KERN_SUCCESS, m.st.flavor, ts, m.st.state_count);
-        } else { /* 2405, mach_exception_raise: decline */
+        } else if (!declined++) { /* 2405, mach_exception_raise: decline */
             printf("handler: id %d declines\n", m.head.msgh_id);
             reply(&m.head, KERN_FAILURE, 0, NULL, 0);
+        } else { /* the next one: no answer at all */
+            printf("handler: id %d destroys the request unanswered\n", m.head.msgh_id);
+            mach_msg_destroy(&m.head);
         }
     }
 }
@@ -196,6 +202,8 @@ int main(void)
     signal(SIGTRAP, on_sigtrap);
     __asm__ volatile("int3");
     printf("after the breakpoint\n");
+    __asm__ volatile("int3");
+    printf("after the second breakpoint\n");
 
     pid_t child = fork();
     if (child == 0) {

@@ -428,21 +428,26 @@ MB_HIDDEN void mb_ipc_deliver(const unsigned char *body, size_t len)
     struct port *p = global_find(dest);
     if (p && p->proxy && dest != RP_BOOTSTRAP_PORT) /* its receive right left: after it */
         mb_remote_notify(RP_BOUNCE, body, len);
-    struct kmsg *k = p && !p->proxy && p->receiver ? calloc(1, sizeof *k + size) : NULL;
+    /* for a port of ours destroyed meanwhile (the server has not heard yet) the message is
+     * destroyed here: the rights it carried go as rights do, with their notifications */
+    int alive = p && !p->proxy && p->receiver;
+    struct kmsg *k = !(p && p->proxy) ? calloc(1, sizeof *k + size) : NULL;
     if (k) {
         memcpy(k->bytes, bytes, size);
         k->size = size;
         memcpy(&k->sender_pid, pid, 4);
-        p->refs++;
-        if (dtype == R_SEND)
-            p->send_rights++;
-        k->counted = dtype == R_SEND;
-        k->dest = (struct carried){p, dtype == R_SEND ? R_SEND : R_SEND_ONCE};
+        if (alive) {
+            p->refs++;
+            if (dtype == R_SEND)
+                p->send_rights++;
+            k->counted = dtype == R_SEND;
+            k->dest = (struct carried){p, dtype == R_SEND ? R_SEND : R_SEND_ONCE};
+        }
         right_from_wire(&k->reply, rights);
         const struct darwin_mach_msg_header *h = (const void *)bytes;
         int bad = (h->msgh_bits & DARWIN_MACH_MSGH_BITS_COMPLEX)
                       ? body_from_wire(k, &r, rights, nrights) : nrights != 1;
-        if (bad)
+        if (bad || !alive)
             kmsg_destroy(k);
         else
             enqueue(p, k);

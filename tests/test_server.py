@@ -243,6 +243,11 @@ def test_send_once_notifications_across_processes(ipc_programs, prefix, machbox_
     assert (p.returncode, p.stdout) == (0, _expected("sendonce")), p.stderr[-2000:]
 
 
+def test_port_destroyed_notification_to_another_process(ipc_programs, prefix, machbox_cmd):
+    p = _run(machbox_cmd, ipc_programs["portdestroyed"], prefix)
+    assert (p.returncode, p.stdout) == (0, _expected("portdestroyed")), p.stderr[-2000:]
+
+
 def test_many_messages_and_big_out_of_line_data_across_processes(ipc_programs, prefix,
                                                                  machbox_cmd):
     p = _run(machbox_cmd, ipc_programs["bulk"], prefix)

@@ -107,6 +107,23 @@ static uint64_t export_port(struct port *p)
     return p->global;
 }
 
+/* A port-destroyed request on our port `p` (set or replaced): when its notify port is
+ * another process's, the server must know, to send the receive right there should this
+ * process die holding it. (A request that fires here, or a port that moves, is its own
+ * news to the server.) */
+MB_HIDDEN void tell_pdrequest(struct port *p)
+{
+    struct port *n = p->pdrequest;
+    int remote = n && n->proxy;
+    if (remote ? !export_port(p) : !p->global)
+        return;
+    unsigned char body[16];
+    uint64_t notify = remote ? n->global : 0;
+    memcpy(body, &p->global, 8);
+    memcpy(body + 8, &notify, 8);
+    mb_remote_notify(RP_PDREQUEST, body, sizeof body);
+}
+
 /* A fork's child: its parent's global ports are not its own. */
 MB_HIDDEN void globals_forget(void)
 {

@@ -1537,6 +1537,7 @@ static kern_return_t request_notification(mach_port_t name, int variant, uint32_
         }
         old = e->port->pdrequest;
         e->port->pdrequest = c.port;
+        tell_pdrequest(e->port);
     } else if (variant == DARWIN_MACH_NOTIFY_SEND_ONCE ||
                variant == DARWIN_MACH_NOTIFY_PORT_DELETED) {
         carried_release(&c); /* accepted; these never fire in one space */

@@ -122,6 +122,7 @@ MB_HIDDEN void port_destroy_receive(struct port *p);
 #define WAIT_NOT (-2L)
 MB_HIDDEN struct port *proxy_of(uint64_t id);
 MB_HIDDEN void tell_qlimit(struct port *p);
+MB_HIDDEN void tell_pdrequest(struct port *p);
 MB_HIDDEN mach_msg_return_t remote_send(struct kmsg *k, long wait_ms);
 MB_HIDDEN void unexport(struct port *p);
 MB_HIDDEN void proxy_released(struct port *p);

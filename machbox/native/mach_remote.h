@@ -10,7 +10,7 @@
 enum {
     RP_HELLO = 1, RP_SEND = 2, RP_PORT_DEAD = 3, RP_REGISTER = 4, RP_LOOK_UP = 5,
     RP_CHECK_IN = 6, RP_SHUTDOWN = 7, RP_RELEASE = 8, RP_BOUNCE = 9, RP_SEND_WAIT = 10, RP_CANCEL = 11, RP_DEQUEUED = 12,
-    RP_QLIMIT = 13,
+    RP_QLIMIT = 13, RP_PDREQUEST = 15,
     RP_WELCOME = 101, RP_DELIVER = 102, RP_DEAD = 103, RP_RESULT = 104, RP_RECEIVE = 105, RP_NO_SENDERS = 106,
 };
 #define RP_BOOTSTRAP_PORT 1ull /* the global port of every process's bootstrap_port */

@@ -66,6 +66,7 @@ class Server:
         self.pending: dict[int, deque] = {}
         # send-once rights out of their owner: port -> {client: how many it holds}
         self.sonce: dict[int, dict[Client, int]] = {}
+        self.pdrequest: dict[int, int] = {}      # port -> another process's notify port
         self.namespace = Namespace(declared_services(prefix), self._held_port)
         self.launchd = launchd.Launchd(prefix)  # the jobs launchctl loads
         for problem in launchd.boot(self.launchd):  # the installed ones, as a Mac boots
@@ -162,6 +163,7 @@ class Server:
         self.inflight.pop(port, None)
         self.qlimit.pop(port, None)
         self.sonce.pop(port, None)
+        self.pdrequest.pop(port, None)
         for client, request, body, _moved in self.pending.pop(port, ()):
             if request is not None and client.sock in self.clients:  # its sender waits
                 self._reply(client, P.RESULT, request, SEND_INVALID_DEST, 0)
@@ -315,6 +317,7 @@ class Server:
         if isinstance(new_owner, Client):  # with what came for it meanwhile
             self._flush_held(new_owner, port)
         self.sonce.get(port, {}).pop(new_owner, None)  # its send-once rights are its own now
+        self.pdrequest.pop(port, None)  # the request stayed with the old owner's copy
         counts = self.holders.setdefault(port, {})
         counts.pop(new_owner, None)
         counts.setdefault(sender, 0)  # it says RELEASE if it keeps no send right
@@ -399,6 +402,30 @@ class Server:
         if self.owner.get(port) is client:
             self._port_died(port)
 
+    def _set_pdrequest(self, client: Client, body: bytes) -> None:
+        port, notify = P.PORTS.unpack_from(body)
+        self._claim(client, port)
+        if self.owner.get(port) is client:
+            if notify:
+                self.pdrequest[port] = notify
+            else:
+                self.pdrequest.pop(port, None)
+
+    def _rescue(self, client: Client, port: int) -> bool:
+        """``client`` is gone holding the receive right of ``port``: a port-destroyed
+        request sends it on to the notify port's owner, as XNU's ipc_port_destroy does.
+        False when there is none to take it."""
+        notify = self.pdrequest.pop(port, None)
+        if not isinstance(self.owner.get(notify), Client) or self.owner[notify] is client:
+            return False
+        self._sonce_left(client, notify)  # the request's right is used up
+        self.owner[port] = HELD  # in transit, as a receive right in a message is
+        self.held.setdefault(port, [])
+        self._forward(client, None, P.port_destroyed_notification(notify, port), [port])
+        self.holders.get(port, {}).pop(client, None)  # it never says RELEASE now
+        self._check_senders(port)
+        return True
+
     def _shutdown(self, client: Client, body: bytes) -> None:
         log.info("shutdown requested by pid %d", client.pid)
         self.running = False
@@ -408,6 +435,7 @@ class Server:
         P.DEQUEUED: _dequeued, P.QLIMIT: _set_qlimit, P.BOUNCE: _bounce, P.RELEASE: _release,
         P.PORT_DEAD: _port_dead, P.REGISTER: _register, P.LOOK_UP: _look_up,
         P.CHECK_IN: _check_in, P.LAUNCHD: _launchctl, P.SHUTDOWN: _shutdown,
+        P.PDREQUEST: _set_pdrequest,
     }
 
     def _dispatch(self, client: Client, op: int, body: bytes) -> None:
@@ -488,7 +516,8 @@ class Server:
         self.sel.unregister(client.sock)
         client.sock.close()
         for port in [p for p, o in self.owner.items() if o is client]:
-            self._port_died(port)
+            if not self._rescue(client, port):
+                self._port_died(port)
         for port in [p for p, counts in self.holders.items() if counts.pop(client, None)]:
             self._check_senders(port)
         for port, counts in list(self.sonce.items()):  # its unused send-once rights

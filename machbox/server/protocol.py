@@ -35,6 +35,10 @@ notification that process sends itself. When a process exits still holding some,
 message carrying one cannot be delivered, the server sends the port's owner the
 send-once notification for each (a DELIVER of ``send_once_notification``), as XNU does
 for a dead task's rights.
+
+Port-destroyed requests whose notify port is another process's (PDREQUEST): when the
+owner exits holding the receive right, the server sends it to the notify port's owner in
+``port_destroyed_notification`` (what was queued in the dead process is lost with it).
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ CANCEL = 11        # u32 request, u32 0: its sender stopped waiting -> RESULT
 DEQUEUED = 12      # u64 port, u32 n, u32 0: the owner received n messages sent on send rights
 QLIMIT = 13        # u64 port, u32 limit, u32 0: the owner's queue limit for the port
 LAUNCHD = 14       # u32 request, u32 0, a launchctl request as JSON -> LAUNCHD_REPLY
+PDREQUEST = 15     # u64 port, u64 notify: the owner's port-destroyed request (0: none)
 # server -> client
 WELCOME = 101
 DELIVER = 102      # a message frame, to the port's owner
@@ -79,6 +84,7 @@ REQUEST = struct.Struct("<II")
 REPLY = struct.Struct("<IiQ")
 COUNTED = struct.Struct("<QII")
 PORT = struct.Struct("<Q")
+PORTS = struct.Struct("<QQ")
 MAX_FRAME = 64 << 20
 
 
@@ -102,3 +108,18 @@ def send_once_notification(port: int) -> bytes:
                               darwin("MACH_NOTIFY_SEND_ONCE"))
     return (MESSAGE.pack(port, SEND_ONCE_RIGHT, 1) + RIGHT.pack(0, 0, 0) +
             struct.pack("<II", 0, len(header)) + header)
+
+
+def port_destroyed_notification(notify: int, port: int) -> bytes:
+    """The message frame of XNU's port-destroyed notification: sent on the request's
+    send-once right to ``notify``, carrying the receive right of ``port`` in a port
+    descriptor (name, padding, disposition, type)."""
+    size = MACH_HEADER.size + 4 + 12
+    header = MACH_HEADER.pack(darwin("MACH_MSGH_BITS_COMPLEX") |
+                              darwin("MACH_MSG_TYPE_PORT_SEND_ONCE"), size, 0, 0, 0,
+                              darwin("MACH_NOTIFY_PORT_DESTROYED"))
+    descriptor = struct.pack("<IIHBB", 0, 0, 0, darwin("MACH_MSG_TYPE_PORT_RECEIVE"),
+                             darwin("MACH_MSG_PORT_DESCRIPTOR"))
+    return (MESSAGE.pack(notify, SEND_ONCE_RIGHT, 2) + RIGHT.pack(0, 0, 0) +
+            RIGHT.pack(port, RECEIVE_RIGHT, 0) + struct.pack("<II", 0, size) + header +
+            struct.pack("<I", 1) + descriptor)

@@ -4,8 +4,11 @@
 // port-destroyed notification on a port of its own with that right, queues a message on
 // the port and destroys the receive right. The right is not destroyed: it comes to the
 // parent in a MACH_NOTIFY_PORT_DESTROYED message, the queued message with it, and the
-// child's send right to the port keeps working. (The parent's lines stay in its stdout
-// buffer until it exits, after the child: the output's order does not depend on timing.)
+// child's send right to the port keeps working. Then the child makes such a request on a
+// second port and exits holding its receive right: the server sends the right to the
+// parent (a dying task's ports are destroyed, their port-destroyed requests honoured).
+// (The parent's lines stay in its stdout buffer until it exits, after the child: the
+// output's order does not depend on timing.)
 #include <mach/mach.h>
 #include <mach/notify.h>
 #include <servers/bootstrap.h>
@@ -69,6 +72,15 @@ static int child(void)
     printf("child: receive right destroyed: %s\n", mach_error_string(kr));
     printf("child: sent on its remaining send right: %s\n",
            mach_error_string(send_simple(port, MACH_PORT_NULL, 0, 43)));
+
+    mach_port_t second = new_port();
+    receive(worker, &r);
+    kr = mach_port_request_notification(mach_task_self(), second, MACH_NOTIFY_PORT_DESTROYED, 0,
+                                        r.simple.m.header.msgh_remote_port,
+                                        MACH_MSG_TYPE_MOVE_SEND_ONCE, &previous);
+    printf("child: port-destroyed requested on a second port: %s\n", mach_error_string(kr));
+    send_simple(service, second, MACH_MSG_TYPE_MAKE_SEND, 3);
+    printf("child: exits holding its receive right\n");
     fflush(stdout);
     return 0;
 }
@@ -84,7 +96,8 @@ int main(void)
 
     union received r;
     receive(service, &r);
-    send_simple(r.simple.m.header.msgh_remote_port, notify, MACH_MSG_TYPE_MAKE_SEND_ONCE, 2);
+    mach_port_t worker = r.simple.m.header.msgh_remote_port;
+    send_simple(worker, notify, MACH_MSG_TYPE_MAKE_SEND_ONCE, 2);
     kern_return_t kr = receive(notify, &r);
     mach_port_destroyed_notification_t *n = &r.destroyed;
     printf("parent: notification: %s, id %d, size %u, complex: %s, descriptors %u, "
@@ -102,6 +115,19 @@ int main(void)
            r.simple.m.value);
     kr = receive(port, &r);
     printf("parent: the one sent after: %s, value %d\n", mach_error_string(kr), r.simple.m.value);
+
+    send_simple(worker, notify, MACH_MSG_TYPE_MAKE_SEND_ONCE, 4);
+    receive(service, &r);
+    mach_port_t second = r.simple.m.header.msgh_remote_port;
+    kr = receive(notify, &r);
+    printf("parent: after the child's exit: %s, id %d, disposition receive: %s, "
+           "under the name of its send right here: %s\n",
+           mach_error_string(kr), n->not_header.msgh_id,
+           n->not_port.disposition == MACH_MSG_TYPE_PORT_RECEIVE ? "yes" : "no",
+           n->not_port.name == second ? "yes" : "no");
+    send_simple(second, MACH_PORT_NULL, 0, 6);
+    kr = receive(second, &r);
+    printf("parent: a message on it: %s, value %d\n", mach_error_string(kr), r.simple.m.value);
     int status;
     waitpid(pid, &status, 0);
     printf("parent: child exited %d\n", WEXITSTATUS(status));

@@ -38,9 +38,28 @@ static uint64_t rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
+/* (counter, ns) read as one instant: the counter between two clock reads, from the
+ * tightest of a few tries (a thread preempted between the reads would skew the base by
+ * the time it was off the CPU). */
+static void sample(uint64_t *tsc, uint64_t *ns)
+{
+    uint64_t best = UINT64_MAX;
+    for (int i = 0; i < 8; i++) {
+        uint64_t before = mb_mach_absolute_time(), t = rdtsc(), after = mb_mach_absolute_time();
+        if (after - before < best) {
+            best = after - before;
+            *tsc = t;
+            *ns = before + (after - before) / 2;
+        }
+        if (best < 2000)
+            break;
+    }
+}
+
 static void refresh(void)
 {
-    uint64_t ns = mb_mach_absolute_time(), tsc = rdtsc();
+    uint64_t ns, tsc;
+    sample(&tsc, &ns);
     uint8_t *p = (uint8_t *)keeper.page;
     if (tsc <= keeper.last_tsc || ns <= keeper.last_ns)
         return;
@@ -79,8 +98,7 @@ static void *keep_time(void *unused)
 
 static void start_keeper(void)
 {
-    keeper.last_tsc = rdtsc();
-    keeper.last_ns = mb_mach_absolute_time();
+    sample(&keeper.last_tsc, &keeper.last_ns);
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old); /* the guest's signals are not for it */

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "cf_api.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -16,38 +17,14 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef long CFIndex;
-#define UTF8 0x08000100u
 #define TYPE_BUNDLE 31
 #define TYPE_LOCALE 38
 #define PATH_STYLE_POSIX 0
 
 MB_HIDDEN void *mb_cf_object_new(unsigned long type, const char *name, size_t size,
                                  void (*finalize)(void *));
-MB_EXPORT const void *mb_CFRetain(const void *);
-MB_EXPORT void mb_CFRelease(const void *);
-MB_EXPORT unsigned long mb_CFGetTypeID(const void *);
-MB_EXPORT unsigned long mb_CFStringGetTypeID(void);
-MB_EXPORT unsigned long mb_CFDictionaryGetTypeID(void);
-MB_EXPORT unsigned char mb_CFEqual(const void *, const void *);
-MB_EXPORT void *mb_CFStringCreateWithCString(const void *, const char *, uint32_t);
-MB_EXPORT int mb_CFStringGetCString(const void *, char *, CFIndex, uint32_t);
-MB_EXPORT void *mb_CFDataCreate(const void *, const unsigned char *, CFIndex);
-MB_EXPORT const void *mb_CFDictionaryGetValue(const void *, const void *);
-MB_EXPORT void *mb_CFDictionaryCreateMutable(const void *, CFIndex, const void *, const void *);
-MB_EXPORT void *mb_CFArrayCreateMutable(const void *, CFIndex, const void *);
-MB_EXPORT void mb_CFArrayAppendValue(void *, const void *);
-MB_EXPORT const void *mb_CFPropertyListCreateWithData(const void *, const void *, unsigned long,
-                                                      long *, void **);
-MB_EXPORT void *mb_CFURLCreateFromFileSystemRepresentation(const void *, const unsigned char *,
-                                                           CFIndex, unsigned char);
-MB_EXPORT const void *mb_CFPreferencesCopyAppValue(const void *, const void *);
 MB_EXPORT uint8_t *mb_getsectiondata(const void *mh, const char *seg, const char *sect,
                                      unsigned long *size);
-MB_EXPORT void *mb___CFStringMakeConstantString(const char *);
-extern const void *mb_kCFPreferencesAnyApplication;
-extern const char mb_kCFTypeArrayCallBacks[], mb_kCFTypeDictionaryKeyCallBacks[],
-    mb_kCFTypeDictionaryValueCallBacks[];
 
 #define CF_STRING(sym, text)                                                                    \
     MB_EXPORT const void *sym;                                                                  \
@@ -163,8 +140,8 @@ MB_EXPORT struct bundle *mb_CFBundleGetBundleWithIdentifier(const void *id)
 
 static void *url_of(const char *path, int directory)
 {
-    return mb_CFURLCreateFromFileSystemRepresentation(NULL, (const unsigned char *)path,
-                                                      (CFIndex)strlen(path), (unsigned char)directory);
+    return mb_CFURLCreateFromFileSystemRepresentation(NULL, path, (CFIndex)strlen(path),
+                                                      (unsigned char)directory);
 }
 
 MB_EXPORT void *mb_CFBundleCopyBundleURL(struct bundle *b) { return b ? url_of(b->path, 1) : NULL; }

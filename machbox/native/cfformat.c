@@ -2,30 +2,14 @@
  * CFCopyDescription and CFShow. */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "cf_api.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef long CFIndex;
-#define UTF8 0x08000100u
 
-MB_EXPORT unsigned long mb_CFGetTypeID(const void *);
-MB_EXPORT unsigned long mb_CFStringGetTypeID(void);
-MB_EXPORT unsigned long mb_CFNumberGetTypeID(void);
-MB_EXPORT unsigned long mb_CFBooleanGetTypeID(void);
-MB_EXPORT unsigned long mb_CFArrayGetTypeID(void);
-MB_EXPORT unsigned long mb_CFDictionaryGetTypeID(void);
-MB_EXPORT const void *mb_CFRetain(const void *);
-MB_EXPORT CFIndex mb_CFStringGetLength(const void *);
-MB_EXPORT int mb_CFStringGetCString(const void *, char *, CFIndex, uint32_t);
-MB_EXPORT void *mb_CFStringCreateWithCString(const void *, const char *, uint32_t);
-MB_EXPORT int mb_CFNumberIsFloatType(const void *);
-MB_EXPORT int mb_CFNumberGetValue(const void *, int, void *);
-MB_EXPORT int mb_CFBooleanGetValue(const void *);
-MB_EXPORT CFIndex mb_CFArrayGetCount(const void *);
-MB_EXPORT CFIndex mb_CFDictionaryGetCount(const void *);
 MB_HIDDEN const char *mb_cf_class_name(const void *o);
 
 struct buf {

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "cf_api.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,53 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef long CFIndex;
-typedef double CFAbsoluteTime;
-typedef struct { CFIndex location, length; } CFRange;
-#define UTF8 0x08000100u
 #define UTF16BE 0x10000100u
 #define SECONDS_1970_TO_2001 978307200.0
 enum { FORMAT_XML = 100, FORMAT_BINARY = 200 };
 enum { NUMBER_SINT64 = 4, NUMBER_FLOAT64 = 6 };
 
-MB_EXPORT unsigned long mb_CFGetTypeID(const void *);
-MB_EXPORT unsigned long mb_CFStringGetTypeID(void);
-MB_EXPORT unsigned long mb_CFNumberGetTypeID(void);
-MB_EXPORT unsigned long mb_CFBooleanGetTypeID(void);
-MB_EXPORT unsigned long mb_CFDateGetTypeID(void);
-MB_EXPORT unsigned long mb_CFDataGetTypeID(void);
-MB_EXPORT unsigned long mb_CFArrayGetTypeID(void);
-MB_EXPORT unsigned long mb_CFDictionaryGetTypeID(void);
-MB_EXPORT const void *mb_CFRetain(const void *);
-MB_EXPORT void mb_CFRelease(const void *);
-MB_EXPORT void *mb_CFStringCreateWithBytes(const void *, const unsigned char *, CFIndex, uint32_t, int);
-MB_EXPORT CFIndex mb_CFStringGetLength(const void *);
-MB_EXPORT int mb_CFStringGetCString(const void *, char *, CFIndex, uint32_t);
-MB_EXPORT void mb_CFStringGetCharacters(const void *, CFRange, uint16_t *);
-MB_EXPORT void *mb_CFNumberCreate(const void *, int, const void *);
-MB_EXPORT int mb_CFNumberIsFloatType(const void *);
-MB_EXPORT int mb_CFNumberGetValue(const void *, int, void *);
-MB_EXPORT int mb_CFBooleanGetValue(const void *);
-MB_EXPORT void *mb_CFDateCreate(const void *, CFAbsoluteTime);
-MB_EXPORT CFAbsoluteTime mb_CFDateGetAbsoluteTime(const void *);
-MB_EXPORT void *mb_CFDataCreate(const void *, const unsigned char *, CFIndex);
-MB_EXPORT CFIndex mb_CFDataGetLength(const void *);
-MB_EXPORT const unsigned char *mb_CFDataGetBytePtr(const void *);
-MB_EXPORT void *mb_CFArrayCreateMutable(const void *, CFIndex, const void *);
-MB_EXPORT void mb_CFArrayAppendValue(void *, const void *);
-MB_EXPORT CFIndex mb_CFArrayGetCount(const void *);
-MB_EXPORT const void *mb_CFArrayGetValueAtIndex(const void *, CFIndex);
-MB_EXPORT void *mb_CFDictionaryCreateMutable(const void *, CFIndex, const void *, const void *);
-MB_EXPORT void mb_CFDictionarySetValue(void *, const void *, const void *);
-MB_EXPORT void mb_CFDictionaryRemoveValue(void *, const void *);
-MB_EXPORT const void *mb_CFDictionaryGetValue(const void *, const void *);
-MB_EXPORT CFIndex mb_CFDictionaryGetCount(const void *);
-MB_EXPORT void mb_CFDictionaryGetKeysAndValues(const void *, const void **, const void **);
-MB_EXPORT void *mb_CFErrorCreate(const void *, const void *, CFIndex, const void *);
-MB_EXPORT void *mb_CFStringCreateWithCString(const void *, const char *, uint32_t);
-extern const void *mb_kCFBooleanTrue, *mb_kCFBooleanFalse, *mb_kCFErrorDomainCocoa;
-extern const char mb_kCFTypeArrayCallBacks[], mb_kCFTypeDictionaryKeyCallBacks[],
-    mb_kCFTypeDictionaryValueCallBacks[];
 
 static int is(const void *o, unsigned long (*type_id)(void))
 {
@@ -555,7 +514,6 @@ static void xml_write_data(struct out *o, const void *d, int depth)
     puts_out(o, "</data>\n");
 }
 
-MB_EXPORT long mb_CFStringCompare(const void *a, const void *b, unsigned long options);
 
 static void sort_by_key(const void **keys, const void **vals, CFIndex n)
 {

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "cf_api.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -19,42 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef long CFIndex;
-#define UTF8 0x08000100u
 #define FORMAT_BINARY 200
 
-MB_EXPORT unsigned long mb_CFGetTypeID(const void *);
-MB_EXPORT unsigned long mb_CFStringGetTypeID(void);
-MB_EXPORT unsigned long mb_CFNumberGetTypeID(void);
-MB_EXPORT unsigned long mb_CFBooleanGetTypeID(void);
-MB_EXPORT unsigned long mb_CFDictionaryGetTypeID(void);
-MB_EXPORT const void *mb_CFRetain(const void *);
-MB_EXPORT void mb_CFRelease(const void *);
-MB_EXPORT unsigned char mb_CFEqual(const void *, const void *);
-MB_EXPORT int mb_CFStringGetCString(const void *, char *, CFIndex, uint32_t);
-MB_EXPORT int mb_CFNumberGetValue(const void *, int, void *);
-MB_EXPORT int mb_CFBooleanGetValue(const void *);
-MB_EXPORT void *mb_CFDataCreate(const void *, const unsigned char *, CFIndex);
-MB_EXPORT CFIndex mb_CFDataGetLength(const void *);
-MB_EXPORT const unsigned char *mb_CFDataGetBytePtr(const void *);
-MB_EXPORT void *mb_CFArrayCreateMutable(const void *, CFIndex, const void *);
-MB_EXPORT void mb_CFArrayAppendValue(void *, const void *);
-MB_EXPORT CFIndex mb_CFArrayGetCount(const void *);
-MB_EXPORT const void *mb_CFArrayGetValueAtIndex(const void *, CFIndex);
-MB_EXPORT void *mb_CFDictionaryCreateMutable(const void *, CFIndex, const void *, const void *);
-MB_EXPORT void mb_CFDictionarySetValue(void *, const void *, const void *);
-MB_EXPORT void mb_CFDictionaryRemoveValue(void *, const void *);
-MB_EXPORT const void *mb_CFDictionaryGetValue(const void *, const void *);
-MB_EXPORT CFIndex mb_CFDictionaryGetCount(const void *);
-MB_EXPORT void mb_CFDictionaryGetKeysAndValues(const void *, const void **, const void **);
-MB_EXPORT const void *mb_CFPropertyListCreateWithData(const void *, const void *, unsigned long,
-                                                      long *, void **);
-MB_EXPORT const void *mb_CFPropertyListCreateDeepCopy(const void *, const void *, unsigned long);
-MB_EXPORT void *mb_CFPropertyListCreateData(const void *, const void *, long, unsigned long,
-                                            void **);
-MB_EXPORT void *mb___CFStringMakeConstantString(const char *);
-extern const char mb_kCFTypeArrayCallBacks[], mb_kCFTypeDictionaryKeyCallBacks[],
-    mb_kCFTypeDictionaryValueCallBacks[];
 
 #define PREF_STRING(sym, text)                                                                  \
     MB_EXPORT const void *sym;                                                                  \

@@ -8,13 +8,13 @@
  */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "cf_api.h"
 
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef double CFAbsoluteTime;
 #define TYPE_TIMER 44
 #define TYPE_SOURCE 45
 #define SECONDS_1970_TO_2001 978307200.0
@@ -22,9 +22,6 @@ typedef double CFAbsoluteTime;
 struct dqueue;
 MB_HIDDEN void *mb_cf_object_new(unsigned long type, const char *name, size_t size,
                                  void (*finalize)(void *));
-MB_EXPORT const void *mb_CFRetain(const void *);
-MB_EXPORT void mb_CFRelease(const void *);
-MB_EXPORT CFAbsoluteTime mb_CFAbsoluteTimeGetCurrent(void);
 MB_EXPORT void mb_dispatch_after_f(uint64_t when, struct dqueue *q, void *ctx, void (*fn)(void *));
 MB_EXPORT void mb_dispatch_async_f(struct dqueue *q, void *ctx, void (*fn)(void *));
 MB_EXPORT uint64_t mb_dispatch_time(uint64_t when, int64_t delta);

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "cf_api.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -47,17 +48,9 @@ struct fsevents_context {
     const void *(*copy_description)(const void *);
 };
 
-/* CoreFoundation and dispatch, from cf.c and dispatch_queue.c */
-MB_EXPORT long mb_CFArrayGetCount(const void *a);
-MB_EXPORT const void *mb_CFArrayGetValueAtIndex(const void *a, long i);
-MB_EXPORT int mb_CFStringGetCString(const void *s, char *buf, long size, uint32_t enc);
-MB_EXPORT void *mb_CFStringCreateWithCString(const void *alloc, const char *c, uint32_t enc);
-MB_EXPORT void *mb_CFArrayCreate(const void *alloc, const void **values, long n, const void *cb);
-MB_EXPORT void mb_CFRelease(const void *o);
-extern const char mb_kCFTypeArrayCallBacks[]; /* their types live in cf.c and dispatch_queue.c */
+/* dispatch, from dispatch_queue.c */
 MB_EXPORT void mb_dispatch_async_f(void *queue, void *ctx, void (*fn)(void *));
 extern char mb__dispatch_main_q[];
-#define UTF8 0x08000100u
 
 struct event { char *path; uint32_t flags; };
 

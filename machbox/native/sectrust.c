@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "cf_api.h"
 
 #include <dlfcn.h>
 #include <math.h>
@@ -38,37 +39,15 @@ typedef int32_t OSStatus;
 
 #define TYPE_TRUST 312
 #define TYPE_POLICY 313
-#define UTF8 0x08000100u
 #define SECONDS_1970_TO_2001 978307200.0
 
 MB_HIDDEN void *mb_cf_object_new(unsigned long type, const char *name, size_t size,
                                  void (*finalize)(void *));
 MB_HIDDEN const char *mb_security_bundle_path(void);
-MB_EXPORT const void *mb_CFRetain(const void *o);
-MB_EXPORT void mb_CFRelease(const void *o);
-MB_EXPORT unsigned long mb_CFGetTypeID(const void *o);
-MB_EXPORT unsigned long mb_CFArrayGetTypeID(void);
-MB_EXPORT long mb_CFArrayGetCount(const void *a);
-MB_EXPORT const void *mb_CFArrayGetValueAtIndex(const void *a, long i);
-MB_EXPORT void *mb_CFArrayCreateMutable(const void *alloc, long cap, const void *cb);
-MB_EXPORT void mb_CFArrayAppendValue(void *a, const void *v);
-MB_EXPORT double mb_CFDateGetAbsoluteTime(const void *d);
-MB_EXPORT long mb_CFDataGetLength(const void *d);
-MB_EXPORT const unsigned char *mb_CFDataGetBytePtr(const void *d);
-MB_EXPORT void *mb_CFDataCreate(const void *alloc, const unsigned char *bytes, long n);
-MB_EXPORT unsigned char mb_CFStringGetCString(const void *s, char *buf, long size, uint32_t enc);
-MB_EXPORT void *mb_CFStringCreateWithCString(const void *alloc, const char *c, uint32_t enc);
-MB_EXPORT void *mb_CFDictionaryCreate(const void *alloc, const void **keys, const void **vals,
-                                      long n, const void *kcb, const void *vcb);
-MB_EXPORT void *mb_CFErrorCreate(const void *alloc, const void *domain, long code,
-                                 const void *info);
 MB_EXPORT unsigned long mb_SecCertificateGetTypeID(void);
 MB_EXPORT void *mb_SecCertificateCreateWithData(const void *alloc, const void *data);
 MB_EXPORT void *mb_SecCertificateCopyData(const void *c);
 MB_EXPORT void *mb_SecCertificateCopySubjectSummary(const void *c);
-extern const char mb_kCFTypeArrayCallBacks[], mb_kCFTypeDictionaryKeyCallBacks[],
-    mb_kCFTypeDictionaryValueCallBacks[];
-extern const void *mb_kCFErrorDomainOSStatus, *mb_kCFErrorLocalizedDescriptionKey;
 
 /* ---- libcrypto, opened on first use ------------------------------------------------------ */
 

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "cf_api.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,21 +23,9 @@ typedef int32_t OSStatus;
 #define errSecNoTrustSettings (-25263)
 #define kSecTrustSettingsDomainSystem 2
 
-MB_EXPORT void *mb_CFDataCreate(const void *alloc, const unsigned char *bytes, long n);
-MB_EXPORT long mb_CFDataGetLength(const void *d);
-MB_EXPORT const unsigned char *mb_CFDataGetBytePtr(const void *d);
-MB_EXPORT const void *mb_CFRetain(const void *o);
-MB_EXPORT void mb_CFRelease(const void *o);
-MB_EXPORT void *mb_CFStringCreateWithCString(const void *alloc, const char *c, uint32_t enc);
-MB_EXPORT void *mb_CFStringCreateWithBytes(const void *alloc, const unsigned char *b, long n,
-                                           uint32_t enc, unsigned char external);
-MB_EXPORT void *mb_CFArrayCreateMutable(const void *alloc, long cap, const void *cb);
-MB_EXPORT void mb_CFArrayAppendValue(void *a, const void *v);
-extern const char mb_kCFTypeArrayCallBacks[];
 MB_HIDDEN void *mb_cf_object_new(unsigned long type, const char *name, size_t size,
                                  void (*finalize)(void *));
 
-#define UTF8 0x08000100u
 #define TYPE_CERTIFICATE 310
 
 struct certificate {
@@ -620,19 +609,6 @@ MB_EXPORT OSStatus mb_SecKeychainCopyDomainDefault(int domain, void **keychain)
         sym = mb___CFStringMakeConstantString(text);                                            \
     }
 
-MB_EXPORT const void *mb___CFStringMakeConstantString(const char *text);
-MB_EXPORT const void *mb_CFDictionaryGetValue(const void *d, const void *key);
-MB_EXPORT void *mb_CFDictionaryCreateMutable(const void *alloc, long cap, const void *kcb,
-                                             const void *vcb);
-MB_EXPORT void mb_CFDictionarySetValue(void *d, const void *key, const void *value);
-MB_EXPORT unsigned char mb_CFEqual(const void *a, const void *b);
-MB_EXPORT unsigned long mb_CFGetTypeID(const void *o);
-MB_EXPORT unsigned long mb_CFStringGetTypeID(void);
-MB_EXPORT unsigned long mb_CFDataGetTypeID(void);
-MB_EXPORT unsigned char mb_CFStringGetCString(const void *s, char *buf, long size,
-                                              uint32_t enc);
-extern const void *mb_kCFBooleanTrue;
-extern const char mb_kCFTypeDictionaryKeyCallBacks[], mb_kCFTypeDictionaryValueCallBacks[];
 
 SEC_STRING(mb_kSecClass, "class")
 SEC_STRING(mb_kSecClassGenericPassword, "genp")

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime.h"
+#include "cf_api.h"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -18,23 +19,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-typedef long CFIndex;
 typedef int32_t OSStatus;
 typedef int kern_return_t;
-#define UTF8 0x08000100u
 #define TYPE_REACHABILITY 314
 
 MB_HIDDEN void *mb_cf_object_new(unsigned long type, const char *name, size_t size,
                                  void (*finalize)(void *));
-MB_EXPORT void mb_CFRelease(const void *);
-MB_EXPORT void *mb_CFStringCreateWithCString(const void *, const char *, uint32_t);
-MB_EXPORT int mb_CFStringGetCString(const void *, char *, CFIndex, uint32_t);
-MB_EXPORT void *mb_CFDictionaryCreateMutable(const void *, CFIndex, const void *, const void *);
-MB_EXPORT void mb_CFDictionarySetValue(void *, const void *, const void *);
-MB_EXPORT void *mb_CFErrorCreate(const void *, const void *, CFIndex, const void *);
-MB_EXPORT void *mb___CFStringMakeConstantString(const char *);
-extern const void *mb_kCFErrorDomainOSStatus;
-extern const char mb_kCFTypeDictionaryKeyCallBacks[], mb_kCFTypeDictionaryValueCallBacks[];
 
 /* ---- SystemConfiguration: names ---------------------------------------------------------------- */
 

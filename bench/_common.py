@@ -18,6 +18,28 @@ sys.path.insert(0, str(ROOT))
 from machbox.loader.reentry import reentry_command  # noqa: E402
 
 MACHBOX_CHILD = reentry_command()
+TARGETS = ("x86_64-macos", "x86_64-linux-gnu")
+
+
+def build_both(tmp: Path, name: str, source: str) -> dict[str, str]:
+    """The C program ``source`` built with zig for macOS and for Linux, in ``tmp``:
+    target -> executable."""
+    src = tmp / f"{name}.c"
+    src.write_text(source)
+    out = {}
+    for target in TARGETS:
+        out[target] = str(tmp / f"{name}-{target}")
+        subprocess.run([sys.executable, "-m", "ziglang", "cc", "-O2", "-target", target,
+                        str(src), "-o", out[target]], check=True)
+    return out
+
+
+def prefix_env(tmp: Path) -> dict[str, str]:
+    """The environment of a fresh prefix in ``tmp`` (created here)."""
+    env = dict(os.environ, MACHBOX_PREFIX=str(tmp / "pfx"))
+    subprocess.run(MACHBOX[:-1] + ["prefix", "create"], env=env, check=True,
+                   capture_output=True)
+    return env
 
 
 def corpus_path(ref: str, platform: str) -> str:

@@ -7,14 +7,13 @@ Shows what the Python server costs per message."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import MACHBOX  # noqa: E402
+from _common import MACHBOX, build_both, prefix_env  # noqa: E402
 
 PINGPONG = r"""
 #include <pthread.h>
@@ -114,16 +113,8 @@ ROUNDS = 5000
 def main() -> None:
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
-        (tmp / "pingpong.c").write_text(PINGPONG)
-        exe = {}
-        for target in ("x86_64-macos", "x86_64-linux-gnu"):
-            exe[target] = str(tmp / f"pingpong-{target}")
-            subprocess.run([sys.executable, "-m", "ziglang", "cc", "-O2", "-target", target,
-                            str(tmp / "pingpong.c"), "-o", exe[target]], check=True)
-        prefix = tmp / "pfx"
-        env = dict(os.environ, MACHBOX_PREFIX=str(prefix))
-        subprocess.run(MACHBOX[:-1] + ["prefix", "create"], env=env, check=True,
-                       capture_output=True)
+        exe = build_both(tmp, "pingpong", PINGPONG)
+        env = prefix_env(tmp)
 
         def run(cmd: list[str], **kw) -> float:
             out = subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)

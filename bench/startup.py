@@ -4,27 +4,19 @@ interpreter's own start (`python3 -c pass`) as the floor. Target: machbox ≤ fl
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import MACHBOX, MACHBOX_CHILD, report, timed  # noqa: E402
+from _common import MACHBOX, MACHBOX_CHILD, build_both, report, timed  # noqa: E402
 
 HELLO = '#include <stdio.h>\nint main(void) { puts("hello, world"); return 0; }\n'
 
 
 def build(tmp: Path) -> tuple[str, str]:
-    src = tmp / "hello.c"
-    src.write_text(HELLO)
-    out = {}
-    for target in ("x86_64-macos", "x86_64-linux-gnu"):
-        exe = tmp / f"hello-{target}"
-        subprocess.run([sys.executable, "-m", "ziglang", "cc", "-O2", "-target", target,
-                        str(src), "-o", str(exe)], check=True)
-        out[target] = str(exe)
-    return out["x86_64-macos"], out["x86_64-linux-gnu"]
+    exe = build_both(tmp, "hello", HELLO)
+    return exe["x86_64-macos"], exe["x86_64-linux-gnu"]
 
 
 def main() -> None:

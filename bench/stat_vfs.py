@@ -5,14 +5,12 @@ Linux build doing the same on the same files. Shows what the path check costs pe
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import MACHBOX, timed  # noqa: E402
+from _common import MACHBOX, build_both, prefix_env, timed  # noqa: E402
 
 LOOP = r"""
 #include <stdio.h>
@@ -32,16 +30,9 @@ def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     with tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
-        (tmp / "loop.c").write_text(LOOP)
-        exe = {}
-        for target in ("x86_64-macos", "x86_64-linux-gnu"):
-            exe[target] = str(tmp / f"loop-{target}")
-            subprocess.run([sys.executable, "-m", "ziglang", "cc", "-O2", "-target", target,
-                            str(tmp / "loop.c"), "-o", exe[target]], check=True)
-        prefix = tmp / "pfx"
-        env = dict(os.environ, MACHBOX_PREFIX=str(prefix))
-        subprocess.run(MACHBOX[:-1] + ["prefix", "create"], env=env, check=True,
-                       capture_output=True)
+        exe = build_both(tmp, "loop", LOOP)
+        env = prefix_env(tmp)
+        prefix = Path(env["MACHBOX_PREFIX"])
         host_file = str(tmp / "loop.c")
         system_file = "/System/Library/CoreServices/SystemVersion.plist"
         real_system_file = str(prefix) + system_file
